@@ -1,0 +1,109 @@
+/**
+ * The one error model of dockguard.
+ *
+ * Every failure carries the stage it happened in, a code from a fixed list, a
+ * `retriable` flag and, where it concerns a file, a file:line:column location
+ * (pySigma's SigmaError carries a location; Falco has fixed load-result codes;
+ * we do both). Rule loading collects errors instead of throwing on the first,
+ * so a rule author sees every problem of a file at once.
+ */
+
+export type Stage = 'io' | 'parse' | 'validate' | 'compile' | 'config' | 'runtime' | 'test';
+
+export type Severity = 'error' | 'warning';
+
+/** Fixed list of codes. Each has a one-line hint that tells the user what to do. */
+export const ERROR_CODES = {
+  IO_READ: 'check that the path exists and is readable',
+  YAML_PARSE: 'fix the YAML syntax at the given position',
+  YAML_LIMIT: 'the document exceeds a safety limit (aliases, nesting depth or size); simplify it',
+  UNSAFE_KEY: 'rename the key: __proto__, constructor and prototype are not allowed as keys',
+  DOCUMENT_KIND: 'a Sigma document needs `detection` (rule), `correlation` or `filter`',
+  SCHEMA_VIOLATION: 'make the document conform to the Sigma JSON schema',
+  DUPLICATE_RULE: 'give every rule a unique id and name',
+  DETECTION_INVALID: 'a search identifier holds a map, a list of maps or a list of values',
+  MODIFIER_UNKNOWN: 'use a modifier from the Sigma modifiers appendix',
+  MODIFIER_INVALID: 'this modifier cannot be used with this value or with the other modifiers',
+  VALUE_INVALID: 'this value cannot be used here',
+  REGEX_INVALID: 'use the Sigma regular expression subset (no backreferences or lookaround)',
+  REGEX_UNSAFE: 'the regular expression could backtrack catastrophically; remove nested quantifiers',
+  CIDR_INVALID: 'write the network as address/prefix, e.g. 10.0.0.0/8 or fd00::/8',
+  PLACEHOLDER_UNDEFINED: 'define the placeholder in the file given with --placeholders',
+  CONDITION_SYNTAX: 'fix the condition syntax (and, or, not, parentheses, 1 of, all of)',
+  CONDITION_UNKNOWN_IDENTIFIER: 'define the search identifier under detection or fix its name',
+  CONDITION_NO_MATCH: 'the pattern matches no search identifier',
+  CONDITION_LIMIT: 'the condition is too long or too deeply nested; split the rule',
+  CONDITION_UNSUPPORTED: 'aggregations in conditions are obsolete: write a Sigma correlation rule',
+  CORRELATION_INVALID: 'fix the correlation section (type, rules, group-by, timespan, condition)',
+  CORRELATION_RULE_UNRESOLVED: 'reference an existing rule by id or name',
+  CORRELATION_CYCLE: 'correlation rules must not reference themselves, directly or not',
+  FILTER_RULE_UNRESOLVED: 'the filter references a rule that was not loaded',
+  LOGSOURCE_CONFIG_INVALID: 'fix the logsource configuration file (sigmac format)',
+  LOGSOURCE_UNMAPPED: 'add an entry for this logsource to the logsource configuration',
+  PLACEHOLDER_FILE_INVALID: 'the placeholder file maps names to a value or a list of values',
+  RULE_TEST_INVALID: 'fix the rule test file (see sigma-rules/README.md for the format)',
+  RULE_TEST_FAILED: 'the rule does not behave as its test expects',
+  EVENT_INVALID: 'each event line must be one JSON object',
+  OPTION_INVALID: 'fix the command line option',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface SourceLocation {
+  file: string;
+  /** 1-based */
+  line: number;
+  /** 1-based */
+  column: number;
+}
+
+export interface DockguardErrorInit {
+  stage: Stage;
+  code: ErrorCode;
+  message: string;
+  retriable?: boolean;
+  severity?: Severity;
+  location?: SourceLocation;
+  cause?: unknown;
+}
+
+export class DockguardError extends Error {
+  readonly stage: Stage;
+  readonly code: ErrorCode;
+  readonly retriable: boolean;
+  readonly severity: Severity;
+  readonly location: SourceLocation | undefined;
+
+  constructor(init: DockguardErrorInit) {
+    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.name = 'DockguardError';
+    this.stage = init.stage;
+    this.code = init.code;
+    this.retriable = init.retriable ?? false;
+    this.severity = init.severity ?? 'error';
+    this.location = init.location;
+  }
+
+  /** `file:line:column: severity CODE: message (hint)`, the form linters print. */
+  format(): string {
+    const where = this.location
+      ? `${this.location.file}:${this.location.line}:${this.location.column}: `
+      : '';
+    return `${where}${this.severity} ${this.code}: ${this.message} (${ERROR_CODES[this.code]})`;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      stage: this.stage,
+      code: this.code,
+      severity: this.severity,
+      retriable: this.retriable,
+      message: this.message,
+      ...(this.location ? { location: this.location } : {}),
+    };
+  }
+}
+
+export function isDockguardError(e: unknown): e is DockguardError {
+  return e instanceof DockguardError;
+}

@@ -1,0 +1,141 @@
+/**
+ * Per-event view used while matching: resolves field names once and keeps the
+ * string and lower-cased forms of their values, so that a hundred rules testing
+ * `CommandLine` lower-case it once.
+ *
+ * Field resolution (issue "Sigma detection engine"): a name is first looked up as a
+ * top-level key (flattened ECS names such as `process.command_line` stay whole);
+ * otherwise it is followed as a dotted path into nested objects. Arrays are
+ * flattened, at the leaf and on the way, so a rule matches if any element does.
+ * Only own properties are read: an event cannot make `constructor` or
+ * `__proto__` resolve to something inherited.
+ */
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+export interface FieldValues {
+  /** The key exists (its value may be null or empty). */
+  readonly present: boolean;
+  /** Flattened leaf values, in event order. */
+  readonly leaves: readonly unknown[];
+  /** String forms of the scalar leaves (strings, numbers, booleans); null and objects are left out. */
+  readonly strs: readonly string[];
+  /** `strs` lower-cased, computed on first use. */
+  readonly lowers: readonly string[];
+}
+
+const ABSENT: FieldValues = { present: false, leaves: [], strs: [], lowers: [] };
+
+export function scalarString(v: unknown): string | undefined {
+  switch (typeof v) {
+    case 'string':
+      return v;
+    case 'number':
+    case 'bigint':
+      return String(v);
+    case 'boolean':
+      return v ? 'true' : 'false';
+    default:
+      return undefined;
+  }
+}
+
+function flattenInto(v: unknown, out: unknown[], depth: number): void {
+  if (Array.isArray(v)) {
+    if (depth > 32) return;
+    for (const x of v) flattenInto(x, out, depth + 1);
+  } else out.push(v);
+}
+
+class Values implements FieldValues {
+  private lowerCache: string[] | undefined;
+  constructor(
+    readonly present: boolean,
+    readonly leaves: unknown[],
+    readonly strs: string[],
+  ) {}
+  get lowers(): string[] {
+    if (this.lowerCache === undefined) this.lowerCache = this.strs.map((s) => s.toLowerCase());
+    return this.lowerCache;
+  }
+}
+
+function makeValues(raw: unknown[]): FieldValues {
+  const leaves: unknown[] = [];
+  for (const r of raw) flattenInto(r, leaves, 0);
+  const strs: string[] = [];
+  for (const l of leaves) {
+    const s = scalarString(l);
+    if (s !== undefined) strs.push(s);
+  }
+  return new Values(true, leaves, strs);
+}
+
+/** Resolves `name` in `event` into the raw values found (empty when absent). */
+export function resolveRaw(event: unknown, name: string, segments: readonly string[]): unknown[] | undefined {
+  if (event === null || typeof event !== 'object') return undefined;
+  if (hasOwn.call(event, name)) return [(event as Record<string, unknown>)[name]];
+  if (segments.length < 2) return undefined;
+  let level: unknown[] = [event];
+  for (const seg of segments) {
+    const next: unknown[] = [];
+    for (const node of level) collect(node, seg, next, 0);
+    if (next.length === 0) return undefined;
+    level = next;
+  }
+  return level;
+}
+
+function collect(node: unknown, seg: string, out: unknown[], depth: number): void {
+  if (Array.isArray(node)) {
+    if (depth > 32) return;
+    for (const x of node) collect(x, seg, out, depth + 1);
+  } else if (node !== null && typeof node === 'object' && hasOwn.call(node, seg)) {
+    out.push((node as Record<string, unknown>)[seg]);
+  }
+}
+
+export class EventContext {
+  private readonly cache = new Map<string, FieldValues>();
+  private allStrings: FieldValues | undefined;
+
+  constructor(readonly event: unknown) {}
+
+  field(name: string): FieldValues {
+    let v = this.cache.get(name);
+    if (v === undefined) {
+      const raw = resolveRaw(this.event, name, splitPath(name));
+      v = raw === undefined ? ABSENT : makeValues(raw);
+      this.cache.set(name, v);
+    }
+    return v;
+  }
+
+  /** Every scalar value anywhere in the event: the haystack of keyword searches. */
+  anyField(): FieldValues {
+    if (this.allStrings === undefined) {
+      const leaves: unknown[] = [];
+      walkLeaves(this.event, leaves, 0);
+      this.allStrings = makeValues(leaves);
+    }
+    return this.allStrings;
+  }
+}
+
+function walkLeaves(v: unknown, out: unknown[], depth: number): void {
+  if (depth > 64) return;
+  if (Array.isArray(v)) for (const x of v) walkLeaves(x, out, depth + 1);
+  else if (v !== null && typeof v === 'object') {
+    for (const k of Object.keys(v)) walkLeaves((v as Record<string, unknown>)[k], out, depth + 1);
+  } else out.push(v);
+}
+
+const splitCache = new Map<string, readonly string[]>();
+function splitPath(name: string): readonly string[] {
+  let s = splitCache.get(name);
+  if (s === undefined) {
+    s = name.split('.');
+    if (splitCache.size < 100_000) splitCache.set(name, s);
+  }
+  return s;
+}

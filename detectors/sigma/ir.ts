@@ -1,0 +1,128 @@
+/**
+ * The intermediate form of a detection: a boolean tree whose leaves are field
+ * predicates. The compiler turns it into closures; the prefilter index reads the
+ * `needles` of leaves to learn which literals a rule requires.
+ */
+import type { EventContext } from './event-context';
+
+export type Pred = (ctx: EventContext) => boolean;
+
+export interface Leaf {
+  k: 'leaf';
+  /** Event field the needles are found in; null for keyword searches (any field). */
+  field: string | null;
+  test: Pred;
+  /**
+   * Lower-cased literals such that, if the leaf is true, the lower-cased value of
+   * `field` contains at least one of them. null when no such set is known.
+   */
+  needles: string[] | null;
+  /** Rough relative cost, to evaluate cheap leaves of an AND first. */
+  cost: number;
+}
+
+export type Node =
+  | { k: 'and'; c: Node[] }
+  | { k: 'or'; c: Node[] }
+  | { k: 'not'; c: Node }
+  | { k: 'const'; v: boolean }
+  | Leaf;
+
+export function and(c: Node[]): Node {
+  return c.length === 1 ? (c[0] as Node) : { k: 'and', c };
+}
+
+export function or(c: Node[]): Node {
+  return c.length === 1 ? (c[0] as Node) : { k: 'or', c };
+}
+
+function cost(n: Node): number {
+  switch (n.k) {
+    case 'leaf':
+      return n.cost;
+    case 'const':
+      return 0;
+    case 'not':
+      return cost(n.c);
+    default:
+      return n.c.reduce((a, b) => a + cost(b), 0);
+  }
+}
+
+/** Turns the tree into one closure. AND and OR evaluate their cheapest children first. */
+export function toPredicate(n: Node): Pred {
+  switch (n.k) {
+    case 'leaf':
+      return n.test;
+    case 'const':
+      return n.v ? () => true : () => false;
+    case 'not': {
+      const p = toPredicate(n.c);
+      return (ctx) => !p(ctx);
+    }
+    case 'and':
+    case 'or': {
+      const parts = [...n.c].sort((a, b) => cost(a) - cost(b)).map(toPredicate);
+      if (parts.length === 0) return n.k === 'and' ? () => true : () => false;
+      if (parts.length === 1) return parts[0] as Pred;
+      if (parts.length === 2) {
+        const [a, b] = parts as [Pred, Pred];
+        return n.k === 'and' ? (ctx) => a(ctx) && b(ctx) : (ctx) => a(ctx) || b(ctx);
+      }
+      if (n.k === 'and')
+        return (ctx) => {
+          for (const p of parts) if (!p(ctx)) return false;
+          return true;
+        };
+      return (ctx) => {
+        for (const p of parts) if (p(ctx)) return true;
+        return false;
+      };
+    }
+  }
+}
+
+export interface Needle {
+  field: string | null;
+  text: string;
+}
+
+/**
+ * A disjunction of needles that every match of `n` must contain, or null.
+ * AND picks its most selective child; OR needs every child constrained.
+ */
+export function requiredNeedles(n: Node): Needle[] | null {
+  switch (n.k) {
+    case 'leaf':
+      return n.needles && n.needles.length > 0 ? n.needles.map((text) => ({ field: n.field, text })) : null;
+    case 'const':
+      return n.v ? null : [];
+    case 'not':
+      return null;
+    case 'or': {
+      const out: Needle[] = [];
+      for (const c of n.c) {
+        const r = requiredNeedles(c);
+        if (r === null) return null;
+        out.push(...r);
+      }
+      return out;
+    }
+    case 'and': {
+      let best: Needle[] | null = null;
+      for (const c of n.c) {
+        const r = requiredNeedles(c);
+        if (r !== null && (best === null || score(r) > score(best))) best = r;
+      }
+      return best;
+    }
+  }
+}
+
+/** Prefer few, long needles in named fields. */
+function score(ns: Needle[]): number {
+  if (ns.length === 0) return Infinity;
+  let min = Infinity;
+  for (const n of ns) min = Math.min(min, n.text.length + (n.field === null ? -2 : 0));
+  return Math.min(min, 12) * 4 - Math.log2(ns.length + 1);
+}

@@ -1,0 +1,13 @@
+/** Unit tests sit next to pure code; test/ holds integration suites (they start real services). */
+const base = {
+  preset: 'ts-jest',
+  testEnvironment: 'node',
+  setupFiles: ['<rootDir>/test/setup-v8-flags.js'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+};
+module.exports = {
+  projects: [
+    { ...base, displayName: 'unit', roots: ['<rootDir>/detectors', '<rootDir>/pipelines'] },
+    { ...base, displayName: 'integration', roots: ['<rootDir>/test'], testTimeout: 120000 },
+  ],
+};
