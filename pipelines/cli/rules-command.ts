@@ -1,0 +1,111 @@
+/** `dockguard rules lint` and `dockguard rules test`. */
+import * as fs from 'fs';
+import * as path from 'path';
+import { DockguardError } from '../../detectors/errors';
+import { parseRuleTest, runRuleTest } from '../../detectors/sigma/rule-test';
+import { parseYamlSource } from '../../detectors/sigma/yaml-source';
+import { listYamlFiles } from '../adapters/rule-files';
+import { list, parse } from './args';
+import { buildEngine } from './build-engine';
+import { loadFromPaths, printProblems } from './load';
+
+const LINT_USAGE = 'usage: dockguard rules lint <file|dir>… [--logsources <file>] [--placeholders <file>]';
+const TEST_USAGE = 'usage: dockguard rules test <dir|file.test.yml>…';
+
+export function lintCommand(argv: string[]): number {
+  const { values, positionals } = parse(
+    argv,
+    { logsources: { type: 'string', multiple: true }, placeholders: { type: 'string' } },
+    LINT_USAGE,
+  );
+  if (positionals.length === 0)
+    throw new DockguardError({ stage: 'config', code: 'OPTION_INVALID', message: `name a rule file or directory\n${LINT_USAGE}` });
+  const loaded = loadFromPaths({
+    rules: positionals,
+    logsources: list(values['logsources']),
+    placeholders: typeof values['placeholders'] === 'string' ? values['placeholders'] : undefined,
+  });
+  const built = buildEngine(loaded);
+  const problems = [...loaded.problems, ...built.problems];
+  printProblems(problems);
+  const errors = problems.filter((p) => p.severity === 'error').length;
+  const r = loaded.result;
+  process.stdout.write(
+    `${r.rules.length} rules, ${built.correlationCount} correlations, ${r.filters.length} filters loaded; ` +
+      `${errors} errors, ${problems.length - errors} warnings\n`,
+  );
+  return errors > 0 ? 1 : 0;
+}
+
+export function testCommand(argv: string[]): number {
+  const { positionals } = parse(argv, {}, TEST_USAGE);
+  if (positionals.length === 0)
+    throw new DockguardError({ stage: 'config', code: 'OPTION_INVALID', message: `name a directory of rule tests\n${TEST_USAGE}` });
+  let passed = 0;
+  let failed = 0;
+  const problems: DockguardError[] = [];
+  for (const p of positionals) {
+    let files: string[];
+    try {
+      files = fs.statSync(p).isFile() ? [p] : listYamlFiles(p, { tests: true });
+    } catch (e) {
+      problems.push(new DockguardError({ stage: 'io', code: 'IO_READ', message: `cannot read ${p}: ${(e as Error).message}` }));
+      failed++;
+      continue;
+    }
+    for (const file of files) {
+      const parsed = parseYamlSource(file, fs.readFileSync(file, 'utf8'));
+      const doc = parsed.documents[0];
+      const { test, errors } = doc ? parseRuleTest(doc) : { test: undefined, errors: [] };
+      if (!test || !doc) {
+        problems.push(...parsed.errors, ...errors);
+        if (!doc && parsed.errors.length === 0)
+          problems.push(
+            new DockguardError({ stage: 'test', code: 'RULE_TEST_INVALID', message: `${file} is empty`, location: { file, line: 1, column: 1 } }),
+          );
+        failed++;
+        continue;
+      }
+      const dir = path.dirname(file);
+      const loaded = loadFromPaths({
+        rules: test.rules.map((r) => path.resolve(dir, r)),
+        logsources: test.logsources.map((l) => path.resolve(dir, l)),
+        placeholders: test.placeholders && path.resolve(dir, test.placeholders),
+      });
+      const firstEngine = buildEngine(loaded);
+      const loadErrors = [...loaded.problems, ...firstEngine.problems].filter((x) => x.severity === 'error');
+      if (loadErrors.length > 0) {
+        problems.push(...loadErrors);
+        failed += test.cases.length;
+        process.stdout.write(`FAIL ${file}: its rules do not load\n`);
+        continue;
+      }
+      let first = true;
+      const results = runRuleTest(test, doc, () => {
+        if (first) {
+          first = false;
+          return firstEngine.engine;
+        }
+        return buildEngine(loaded).engine;
+      });
+      for (const r of results) {
+        if (r.passed) {
+          passed++;
+          process.stdout.write(`ok   ${file}: ${r.name}\n`);
+        } else {
+          failed++;
+          const why = [
+            r.missing.length ? `expected but not matched: ${r.missing.join(', ')}` : '',
+            r.unexpected.length ? `matched but not expected: ${r.unexpected.join(', ')}` : '',
+          ]
+            .filter(Boolean)
+            .join('; ');
+          process.stdout.write(`FAIL ${file}:${r.location?.line ?? 1}: ${r.name}: ${why}\n`);
+        }
+      }
+    }
+  }
+  printProblems(problems);
+  process.stdout.write(`rule-tests: ${passed} passed, ${failed} failed\n`);
+  return failed > 0 || passed === 0 ? 1 : 0;
+}
