@@ -3,7 +3,6 @@ const base = {
   preset: 'ts-jest',
   testEnvironment: 'node',
   setupFiles: ['<rootDir>/test/setup-v8-flags.js'],
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
 };
 module.exports = {
   projects: [
