@@ -2,7 +2,7 @@
 const base = {
   preset: 'ts-jest',
   testEnvironment: 'node',
-  setupFiles: ['<rootDir>/test/setup-v8-flags.js'],
+  setupFiles: ['<rootDir>/test/setup-v8-flags.ts'],
 };
 module.exports = {
   projects: [

@@ -87,34 +87,41 @@ export interface Needle {
   text: string;
 }
 
+/** Most clauses kept per rule: the most selective ones. */
+export const MAX_CLAUSES = 4;
+
 /**
- * A disjunction of needles that every match of `n` must contain, or null.
- * AND picks its most selective child; OR needs every child constrained.
+ * Literal requirements of `n` in conjunctive form: every clause is a disjunction
+ * of needles, and every match of `n` contains a needle of every clause. An empty
+ * list means no requirement is known (always evaluate); an empty clause means
+ * `n` can never match. AND concatenates its children's clauses; OR keeps, from
+ * each child, its most selective clause and unites them; NOT gives nothing.
  */
-export function requiredNeedles(n: Node): Needle[] | null {
+export function requiredClauses(n: Node, max = MAX_CLAUSES): Needle[][] {
+  const all = clausesOf(n);
+  return all.length <= max ? all : [...all].sort((a, b) => score(b) - score(a)).slice(0, max);
+}
+
+function clausesOf(n: Node): Needle[][] {
   switch (n.k) {
     case 'leaf':
-      return n.needles && n.needles.length > 0 ? n.needles.map((text) => ({ field: n.field, text })) : null;
+      return n.needles && n.needles.length > 0 ? [n.needles.map((text) => ({ field: n.field, text }))] : [];
     case 'const':
-      return n.v ? null : [];
+      return n.v ? [] : [[]];
     case 'not':
-      return null;
+      return [];
+    case 'and':
+      return n.c.flatMap(clausesOf);
     case 'or': {
       const out: Needle[] = [];
       for (const c of n.c) {
-        const r = requiredNeedles(c);
-        if (r === null) return null;
-        out.push(...r);
+        const cs = clausesOf(c);
+        if (cs.length === 0) return [];
+        let best = cs[0] as Needle[];
+        for (const x of cs) if (score(x) > score(best)) best = x;
+        out.push(...best);
       }
-      return out;
-    }
-    case 'and': {
-      let best: Needle[] | null = null;
-      for (const c of n.c) {
-        const r = requiredNeedles(c);
-        if (r !== null && (best === null || score(r) > score(best))) best = r;
-      }
-      return best;
+      return [out];
     }
   }
 }

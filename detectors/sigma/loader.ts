@@ -6,7 +6,7 @@
  */
 import { DockguardError, type ErrorCode, type Severity } from '../errors';
 import { compileDetection } from './detection';
-import { and, requiredNeedles, toPredicate, type Node } from './ir';
+import { and, requiredClauses, toPredicate, type Node } from './ir';
 import { mergeFieldmappings, type Logsource, type LogsourceConfig } from './logsource-config';
 import type { DetectionRule, FilterRule, Level } from './rule-types';
 import { validateDocument, type DocumentKind } from './schema-validate';
@@ -158,7 +158,7 @@ function makeRule(value: Record<string, unknown>, node: Node, key: string, doc: 
     location: doc.positions.locate([]),
     node,
     predicate: toPredicate(node),
-    needles: requiredNeedles(node),
+    clauses: requiredClauses(node),
     meta: value,
   };
 }
@@ -218,7 +218,7 @@ function applyFilters(rules: DetectionRule[], filters: FilterRule[], problems: D
         }
         r.node = and([r.node, { k: 'not', c: f.node }]);
         r.predicate = toPredicate(r.node);
-        r.needles = requiredNeedles(r.node);
+        r.clauses = requiredClauses(r.node);
       }
     }
   }

@@ -9,8 +9,7 @@
  * loader warns); without one, every rule applies to every event.
  */
 import { DockguardError, type ErrorCode, type Severity } from '../errors';
-import type { EventContext } from './event-context';
-import { and, or, toPredicate, type Node, type Pred } from './ir';
+import { and, toPredicate, type Node, type Pred } from './ir';
 import { compileItem, type CompileEnv } from './value-compiler';
 import type { SourceDocument, YamlPath } from './yaml-source';
 
@@ -150,9 +149,4 @@ export function mergeFieldmappings(configs: readonly LogsourceConfig[]): (name: 
     for (const c of configs) names = names.flatMap((n) => c.fieldmappings.get(n) ?? [n]);
     return [...new Set(names)];
   };
-}
-
-export function anyEntry(entries: LogsourceEntry[]): (ctx: EventContext) => boolean {
-  const preds = entries.map((e) => e.condition);
-  return toPredicate(or(preds.map((test) => ({ k: 'leaf', field: null, needles: null, cost: 1, test }))));
 }

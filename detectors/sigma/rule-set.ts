@@ -9,14 +9,17 @@
  */
 import { AhoCorasick } from './aho-corasick';
 import { EventContext } from './event-context';
-import { anyEntry, selectLogsource, type Logsource, type LogsourceConfig } from './logsource-config';
+import { selectLogsource, type Logsource, type LogsourceConfig, type LogsourceEntry } from './logsource-config';
+import { MAX_CLAUSES } from './ir';
 import type { DetectionRule } from './rule-types';
 
 interface FieldIndex {
   field: string | null;
   ac: AhoCorasick;
-  /** needle id → rule indexes */
+  /** needle id → clause slots (rule index × MAX_CLAUSES + clause index) */
   owners: number[][];
+  /** clause slots satisfied by the field having any value (the empty needle) */
+  presence: number[];
 }
 
 export interface RuleSetStats {
@@ -31,56 +34,113 @@ export interface RuleSetStats {
 export class RuleSet {
   readonly rules: readonly DetectionRule[];
   private readonly indexes: FieldIndex[] = [];
+  /** Indexes of plain field names, found by walking the event's own keys. */
+  private readonly byKey = new Map<string, FieldIndex>();
+  /** Indexes of dotted names (nested paths) and of keyword searches, resolved one by one. */
+  private readonly resolved: FieldIndex[] = [];
   private readonly always: number[] = [];
-  private readonly applies: Array<((ctx: EventContext) => boolean) | null>;
+  /** per rule: indexes of the logsource entries that apply to it (null: no configuration) */
+  private readonly entriesOf: Array<number[] | null>;
+  private readonly entries: LogsourceEntry[] = [];
+  /** per event, each entry's condition is evaluated at most once */
+  private readonly entryStamp: Uint32Array;
+  private readonly entryResult: Uint8Array;
   private readonly effectiveLogsource: Logsource[];
   private readonly stamp: Uint32Array;
+  /** per rule: how many clauses it has, and how many the current event satisfied */
+  private readonly clauseCount: Uint8Array;
+  private readonly satisfied: Uint8Array;
+  private readonly clauseStamp: Uint32Array;
   private epoch = 0;
   readonly unmapped: DetectionRule[] = [];
 
   constructor(rules: readonly DetectionRule[], logsources: readonly LogsourceConfig[] = []) {
     this.rules = rules;
     this.stamp = new Uint32Array(rules.length);
-    this.applies = [];
+    this.clauseCount = new Uint8Array(rules.length);
+    this.satisfied = new Uint8Array(rules.length);
+    this.clauseStamp = new Uint32Array(rules.length * MAX_CLAUSES);
+    this.entriesOf = [];
+    const entryIds = new Map<LogsourceEntry, number>();
     this.effectiveLogsource = [];
     for (const r of rules) {
       if (logsources.length === 0) {
-        this.applies.push(null);
+        this.entriesOf.push(null);
         this.effectiveLogsource.push(r.logsource);
         continue;
       }
       const sel = selectLogsource(logsources, r.logsource);
       this.effectiveLogsource.push(sel.logsource);
       if (!sel.mapped) this.unmapped.push(r);
-      this.applies.push(sel.mapped ? anyEntry(sel.entries) : () => false);
+      this.entriesOf.push(
+        sel.entries.map((e) => {
+          let id = entryIds.get(e);
+          if (id === undefined) {
+            id = this.entries.length;
+            entryIds.set(e, id);
+            this.entries.push(e);
+          }
+          return id;
+        }),
+      );
     }
-    const byField = new Map<string | null, { ac: AhoCorasick; ids: Map<string, number>; owners: number[][] }>();
+    this.entryStamp = new Uint32Array(this.entries.length);
+    this.entryResult = new Uint8Array(this.entries.length);
+    const byField = new Map<
+      string | null,
+      { ac: AhoCorasick; ids: Map<string, number>; owners: number[][]; presence: number[] }
+    >();
     rules.forEach((r, ri) => {
-      if (r.needles === null) {
+      if (r.clauses.length === 0) {
         this.always.push(ri);
         return;
       }
-      for (const n of r.needles) {
-        let fi = byField.get(n.field);
-        if (!fi) {
-          fi = { ac: new AhoCorasick(), ids: new Map(), owners: [] };
-          byField.set(n.field, fi);
+      this.clauseCount[ri] = r.clauses.length;
+      r.clauses.forEach((clause, ci) => {
+        for (const n of clause) {
+          let fi = byField.get(n.field);
+          if (!fi) {
+            fi = { ac: new AhoCorasick(), ids: new Map(), owners: [], presence: [] };
+            byField.set(n.field, fi);
+          }
+          const slot = ri * MAX_CLAUSES + ci;
+          if (n.text === '') {
+            if (fi.presence[fi.presence.length - 1] !== slot) fi.presence.push(slot);
+            continue;
+          }
+          let id = fi.ids.get(n.text);
+          if (id === undefined) {
+            id = fi.owners.length;
+            fi.ids.set(n.text, id);
+            fi.owners.push([]);
+            fi.ac.add(n.text, id);
+          }
+          const owners = fi.owners[id] as number[];
+          if (owners[owners.length - 1] !== slot) owners.push(slot);
         }
-        let id = fi.ids.get(n.text);
-        if (id === undefined) {
-          id = fi.owners.length;
-          fi.ids.set(n.text, id);
-          fi.owners.push([]);
-          fi.ac.add(n.text, id);
-        }
-        const owners = fi.owners[id] as number[];
-        if (owners[owners.length - 1] !== ri) owners.push(ri);
-      }
+      });
     });
     for (const [field, fi] of byField) {
       fi.ac.build();
-      this.indexes.push({ field, ac: fi.ac, owners: fi.owners });
+      const ix = { field, ac: fi.ac, owners: fi.owners, presence: fi.presence };
+      this.indexes.push(ix);
+      if (field !== null && !field.includes('.')) this.byKey.set(field, ix);
+      else this.resolved.push(ix);
     }
+  }
+
+  /** Whether rule `ri`'s logsource admits the event (any applicable entry's conditions hold). */
+  private applies(ri: number, ctx: EventContext, fresh = false): boolean {
+    const ids = this.entriesOf[ri];
+    if (ids === null || ids === undefined) return true;
+    for (const id of ids) {
+      if (fresh || this.entryStamp[id] !== this.epoch) {
+        this.entryStamp[id] = this.epoch;
+        this.entryResult[id] = (this.entries[id] as LogsourceEntry).condition(ctx) ? 1 : 0;
+      }
+      if (this.entryResult[id] === 1) return true;
+    }
+    return false;
   }
 
   stats(): RuleSetStats {
@@ -104,6 +164,7 @@ export class RuleSet {
     const epoch = ++this.epoch;
     if (epoch === 0xffffffff) {
       this.stamp.fill(0);
+      this.clauseStamp.fill(0);
       this.epoch = 1;
     }
     const stamp = this.stamp;
@@ -112,28 +173,49 @@ export class RuleSet {
       stamp[ri] = this.epoch;
       candidates.push(ri);
     }
-    for (const ix of this.indexes) {
-      const fv = ix.field === null ? ctx.anyField() : ctx.field(ix.field);
-      if (fv.strs.length === 0) continue;
-      const owners = ix.owners;
-      const e = this.epoch;
-      const hit = (id: number): void => {
-        const os = owners[id] as number[];
-        for (let k = 0; k < os.length; k++) {
-          const ri = os[k] as number;
-          if (stamp[ri] !== e) {
-            stamp[ri] = e;
-            candidates.push(ri);
-          }
+    const e = this.epoch;
+    const clauseStamp = this.clauseStamp;
+    const satisfied = this.satisfied;
+    const clauseCount = this.clauseCount;
+    let owners: number[][] = [];
+    // a rule becomes a candidate when a needle of each of its clauses was found
+    const mark = (os: readonly number[]): void => {
+      for (let k = 0; k < os.length; k++) {
+        const slot = os[k] as number;
+        if (clauseStamp[slot] === e) continue;
+        clauseStamp[slot] = e;
+        const ri = (slot / MAX_CLAUSES) | 0;
+        if (stamp[ri] !== e) {
+          stamp[ri] = e;
+          satisfied[ri] = 0;
         }
-      };
-      for (const s of fv.lowers) ix.ac.scan(s, hit);
+        const sat = (satisfied[ri] as number) + 1;
+        satisfied[ri] = sat;
+        if (sat === clauseCount[ri]) candidates.push(ri);
+      }
+    };
+    const hit = (id: number): void => mark(owners[id] as number[]);
+    const scan = (ix: FieldIndex, lowers: readonly string[]): void => {
+      if (ix.presence.length > 0) mark(ix.presence);
+      owners = ix.owners;
+      for (let k = 0; k < lowers.length; k++) ix.ac.scan(lowers[k] as string, hit);
+    };
+    if (this.byKey.size > 0 && event !== null && typeof event === 'object') {
+      for (const key in event) {
+        const ix = this.byKey.get(key);
+        if (ix === undefined) continue;
+        const fv = ctx.field(key);
+        if (fv.strs.length > 0) scan(ix, fv.lowers);
+      }
+    }
+    for (const ix of this.resolved) {
+      const fv = ix.field === null ? ctx.anyField() : ctx.field(ix.field);
+      if (fv.strs.length > 0) scan(ix, fv.lowers);
     }
     candidates.sort((a, b) => a - b);
     const out: number[] = [];
     for (const ri of candidates) {
-      const applies = this.applies[ri];
-      if (applies && !applies(ctx)) continue;
+      if (!this.applies(ri, ctx)) continue;
       if ((this.rules[ri] as DetectionRule).predicate(ctx)) out.push(ri);
     }
     return out;
@@ -148,8 +230,7 @@ export class RuleSet {
     const ctx = new EventContext(event);
     const out: number[] = [];
     this.rules.forEach((r, ri) => {
-      const applies = this.applies[ri];
-      if (applies && !applies(ctx)) return;
+      if (!this.applies(ri, ctx, true)) return;
       if (r.predicate(ctx)) out.push(ri);
     });
     return out;

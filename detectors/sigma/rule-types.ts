@@ -22,7 +22,8 @@ export interface DetectionRule {
   /** The detection, with filters applied. */
   node: Node;
   predicate: Pred;
-  needles: Needle[] | null;
+  /** Literal requirements for the prefilter index (see ir.requiredClauses); [] = always evaluate. */
+  clauses: Needle[][];
   /** The whole YAML document, for output and export. */
   meta: Record<string, unknown>;
 }

@@ -26,6 +26,19 @@ export type RegexResult =
   | { ok: false; code: 'REGEX_INVALID' | 'REGEX_UNSAFE'; message: string };
 
 let linearSupport: boolean | undefined;
+let backtrackFallback = false;
+
+/**
+ * Declares that the process runs V8 with
+ * `--enable-experimental-regexp-engine-on-excessive-backtracks`: V8 then moves a
+ * regex to its linear-time engine by itself once it backtracks too much, so
+ * risky-but-linearisable patterns can run on the (much faster) backtracking
+ * engine in the common case. Called by pipelines/runtime/v8-flags.ts, which sets
+ * the flag; without it, such patterns always run on the linear engine.
+ */
+export function declareBacktrackFallback(enabled: boolean): void {
+  backtrackFallback = enabled;
+}
 
 /** True when V8's linear-time engine is enabled (`--enable-experimental-regexp-engine`). */
 export function linearRegexAvailable(): boolean {
@@ -277,7 +290,9 @@ export function compileSafeRegex(pattern: string, flagsIn: RegexFlags, maxLength
   if (!risky) return { ok: true, regex, linear: false };
   if (linearRegexAvailable()) {
     try {
-      return { ok: true, regex: new RegExp(out, jsFlags + 'l'), linear: true };
+      const linear = new RegExp(out, jsFlags + 'l');
+      // linearisable: with the fallback flag V8 switches engines on its own
+      return backtrackFallback ? { ok: true, regex, linear: false } : { ok: true, regex: linear, linear: true };
     } catch (e) {
       // V8's linear engine refuses large counted repetitions; only nesting is fatal
       if (nestedRisk) return { ok: false, code: 'REGEX_UNSAFE', message: (e as Error).message };

@@ -24,6 +24,7 @@ import {
   WINDASH_CHARS,
   type Modifier,
 } from './modifiers';
+import { regexNeedles } from './regex-needles';
 import { compileSafeRegex } from './safe-regex';
 import { compileStringTest, SigmaString, type StringTest } from './sigma-string';
 import type { YamlPath } from './yaml-source';
@@ -43,9 +44,17 @@ type Val =
 
 type LeafTester = (fv: FieldValues, ctx: EventContext) => boolean;
 
+/**
+ * The needle of tests that can only succeed on a field with a string or number
+ * value (regex, cidr, numeric and time comparisons, field references): the
+ * empty string, which the index reads as "the field has a value".
+ */
+const PRESENT: string[] = [''];
+
 interface Alt {
   tester: LeafTester;
-  needle: string | null;
+  /** lower-cased literals one of which a matching value contains; null when unknown */
+  needles: string[] | null;
   cost: number;
 }
 
@@ -284,12 +293,10 @@ export function compileItem(
               const ob = norm(o);
               for (const s of fv.strs) if (cmpFn(norm(s), ob)) return true;
             }
-            if (mode === 'eq' && other.present && other.leaves.some((x) => x === null) && fv.leaves.some((x) => x === null))
-              return true;
           }
           return false;
         },
-        needle: null,
+        needles: PRESENT,
         cost: 4,
       };
     }
@@ -303,7 +310,7 @@ export function compileItem(
           for (const s of fv.strs) if (re.test(s)) return true;
           return false;
         },
-        needle: null,
+        needles: regexNeedles(v.raw) ?? PRESENT,
         cost: r.linear ? 40 : 10,
       };
     }
@@ -319,7 +326,7 @@ export function compileItem(
           }
           return false;
         },
-        needle: null,
+        needles: PRESENT,
         cost: 5,
       };
     }
@@ -355,24 +362,24 @@ export function compileItem(
           }
           return false;
         },
-        needle: null,
+        needles: PRESENT,
         cost: 3,
       };
     }
     switch (v.t) {
       case 'null':
-        return { tester: (fv) => !fv.present || fv.leaves.some((x) => x === null), needle: null, cost: 1 };
+        return { tester: (fv) => !fv.present || fv.leaves.some((x) => x === null), needles: null, cost: 1 };
       case 'num':
       case 'bool': {
         const text = v.t === 'num' ? String(v.n) : v.b ? 'true' : 'false';
         const s = SigmaString.literal(text);
-        return { tester: anyStr(compileStringTest(s, cased), cased), needle: text.toLowerCase(), cost: 1 };
+        return { tester: anyStr(compileStringTest(s, cased), cased), needles: [text.toLowerCase()], cost: 1 };
       }
       case 'str': {
         const frag = v.s.literalFragments()[0];
         return {
           tester: anyStr(compileStringTest(v.s, cased), cased),
-          needle: frag ? frag.toLowerCase() : null,
+          needles: frag ? [frag.toLowerCase()] : null,
           cost: v.s.hasWildcards() ? 3 : 2,
         };
       }
@@ -388,11 +395,11 @@ export function compileItem(
             for (const a of alts) if (a.tester(fv, ctx)) return true;
             return false;
           },
-          needle: null,
+          needles: null,
           cost: alts.reduce((s, a) => s + a.cost, 0),
         };
   const needlesOf = (alts: Alt[]): string[] | null =>
-    alts.every((a) => a.needle) ? alts.map((a) => a.needle as string) : null;
+    alts.every((a) => a.needles) ? [...new Set(alts.flatMap((a) => a.needles as string[]))] : null;
 
   const negate = has('neq');
   const build = (alts: Alt[]): Node => {

@@ -5,6 +5,8 @@
  * module first.
  */
 import * as v8 from 'v8';
+import { declareBacktrackFallback } from '../../detectors/sigma/safe-regex';
 
 v8.setFlagsFromString('--enable-experimental-regexp-engine');
 v8.setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
+declareBacktrackFallback(true);

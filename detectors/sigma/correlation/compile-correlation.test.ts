@@ -193,9 +193,8 @@ describe('parseTimespan', () => {
     ['90m', 5_400_000],
   ])('%s is %d ms', (text, ms) => expect(parseTimespan(text)).toBe(ms));
 
-  it.each(['1w', '1h30m', '0s', '-5m', '5M', '', ' 5m', '1.5h', 'h', '5', '999999999999d'])(
-    'rejects %j',
-    (text) => expect(parseTimespan(text)).toBeUndefined(),
+  it.each(['1w', '1h30m', '0s', '-5m', '5M', '', ' 5m', '1.5h', 'h', '5', '999999999999d'])('rejects %j', (text) =>
+    expect(parseTimespan(text)).toBeUndefined(),
   );
 });
 
@@ -235,16 +234,31 @@ describe('compileCorrelation errors, each located at the offending key or item',
     ['missing type', OK_SECTION.replace('  type: event_count\n', ''), /type must be one of/, 'correlation:'],
     ['rules not a list', OK_SECTION.replace('rules: [a]', 'rules: a'), /rules must be a list/, 'rules: a'],
     ['empty rules', OK_SECTION.replace('rules: [a]', 'rules: []'), /must not be empty/, 'rules: []'],
-    ['rules item not a string', OK_SECTION.replace('rules: [a]', 'rules:\n    - a\n    - {x: 1}'), /item 2/, '- {x: 1}'],
+    [
+      'rules item not a string',
+      OK_SECTION.replace('rules: [a]', 'rules:\n    - a\n    - {x: 1}'),
+      /item 2/,
+      '- {x: 1}',
+    ],
     ['rules item twice', OK_SECTION.replace('rules: [a]', 'rules:\n    - a\n    - a'), /twice/, '- a'],
     ['group-by missing', OK_SECTION.replace('  group-by: [User]\n', ''), /needs group-by/, 'correlation:'],
-    ['group-by not a list', OK_SECTION.replace('group-by: [User]', 'group-by: User'), /list of strings/, 'group-by: User'],
+    [
+      'group-by not a list',
+      OK_SECTION.replace('group-by: [User]', 'group-by: User'),
+      /list of strings/,
+      'group-by: User',
+    ],
     ['group-by item', OK_SECTION.replace('group-by: [User]', 'group-by:\n    - User\n    - 7'), /item 2/, '- 7'],
     ['timespan 1w', OK_SECTION.replace('5m', '1w'), /whole number followed by s, m, h or d/, 'timespan: 1w'],
     ['timespan number', OK_SECTION.replace('5m', '300'), /timespan is 300/, 'timespan: 300'],
     ['timespan missing', OK_SECTION.replace('  timespan: 5m\n', ''), /timespan is missing/, 'correlation:'],
     ['condition missing', OK_SECTION.replace(/ {2}condition:\n {4}gte: 3\n/, ''), /needs a condition/, 'correlation:'],
-    ['condition not a map', OK_SECTION.replace(/condition:\n {4}gte: 3/, 'condition: 3'), /must be a map/, 'condition: 3'],
+    [
+      'condition not a map',
+      OK_SECTION.replace(/condition:\n {4}gte: 3/, 'condition: 3'),
+      /must be a map/,
+      'condition: 3',
+    ],
     ['operator not a number', OK_SECTION.replace('gte: 3', 'gte: many'), /gte must be a number/, 'gte: many'],
     ['unknown operator', OK_SECTION.replace('gte: 3', 'ge: 3'), /unknown condition key "ge"/, 'ge: 3'],
     ['no operator', OK_SECTION.replace(/condition:\n {4}gte: 3/, 'condition: {}'), /at least one of/, 'condition: {}'],
@@ -274,6 +288,13 @@ describe('compileCorrelation errors, each located at the offending key or item',
     expect(found.map((p) => [p.message, p.text])).toEqual([
       ['title must be a non-empty string', 'generate: yes'], // no title key: located at the document
       ['generate must be true or false', 'generate: yes'],
+    ]);
+  });
+
+  it('reads generate inside the section too (as pySigma does), and checks it there', () => {
+    expect(compileYaml(base(OK_SECTION + '  generate: true\n')).rules[0]?.generate).toBe(true);
+    expect(problemsOf(base(OK_SECTION + '  generate: 1\n')).map((p) => [p.message, p.text])).toEqual([
+      ['generate must be true or false', 'generate: 1'],
     ]);
   });
 

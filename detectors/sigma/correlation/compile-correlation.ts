@@ -289,7 +289,10 @@ export function compileCorrelation(
   const rawType = section['type'];
   const type = (CORRELATION_TYPES as readonly unknown[]).includes(rawType) ? (rawType as CorrelationType) : undefined;
   if (type === undefined)
-    problem(`type must be one of ${CORRELATION_TYPES.join(', ')}`, rawType === undefined ? ['correlation'] : ['correlation', 'type']);
+    problem(
+      `type must be one of ${CORRELATION_TYPES.join(', ')}`,
+      rawType === undefined ? ['correlation'] : ['correlation', 'type'],
+    );
 
   const rules = readNameList(section['rules'], ['correlation', 'rules'], 'rules', problem);
 
@@ -306,15 +309,21 @@ export function compileCorrelation(
   const timespanMs = typeof rawSpan === 'string' ? parseTimespan(rawSpan) : undefined;
   if (timespanMs === undefined) {
     const shown = rawSpan === undefined ? 'missing' : JSON.stringify(rawSpan);
-    problem(`timespan is ${shown}; write ${TIMESPAN_FORM}`, rawSpan === undefined ? ['correlation'] : ['correlation', 'timespan']);
+    problem(
+      `timespan is ${shown}; write ${TIMESPAN_FORM}`,
+      rawSpan === undefined ? ['correlation'] : ['correlation', 'timespan'],
+    );
   }
 
   const cond = readCondition(section['condition'], type, rules?.length ?? 0, problem);
   const aliases = readAliases(section['aliases'], groupBy, problem);
 
-  const rawGenerate = doc['generate'] ?? section['generate'];
+  // The spec and schema put `generate` at the top level, but pySigma
+  // (sigma/correlations.py, from_dict) reads it inside the section: accept both.
+  const inSection = doc['generate'] === undefined;
+  const rawGenerate = inSection ? section['generate'] : doc['generate'];
   if (rawGenerate !== undefined && typeof rawGenerate !== 'boolean')
-    problem('generate must be true or false', [doc['generate'] !== undefined ? 'generate' : 'correlation']);
+    problem('generate must be true or false', inSection ? ['correlation', 'generate'] : ['generate']);
 
   const level = optStr(doc['level']);
   const rawTags = doc['tags'];

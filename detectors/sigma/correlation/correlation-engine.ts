@@ -324,17 +324,21 @@ export class CorrelationEngine {
   }
 
   private emit(c: Compiled, state: GroupState, hits: StoredHit[], value: number, out: CorrelationMatch[]): void {
+    // the caller gets copies: nothing it does to a match can reach the stored state
+    const group: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(state.group)) group[k] = Array.isArray(v) ? [...v] : v;
+    const eventRefs = unionRefs(hits);
     const match: CorrelationMatch = {
       rule: c.rule,
       ruleKey: c.key,
-      group: { ...state.group },
-      eventRefs: unionRefs(hits),
+      group,
+      eventRefs,
       time: (hits[hits.length - 1] as StoredHit).t,
       value,
     };
     this.counters.matches++;
     out.push(match);
-    this.route({ ruleKey: c.key, event: match.group, refs: match.eventRefs, time: match.time }, out);
+    this.route({ ruleKey: c.key, event: state.group, refs: [...eventRefs], time: match.time }, out);
   }
 
   private deadlineOf(c: Compiled, state: GroupState): number {

@@ -81,7 +81,7 @@ correlation: { type: event_count, rules: [corr_a], group-by: [User], timespan: 1
     expect(g.problems.map((p) => [p.code, p.message])).toEqual([
       ['CORRELATION_CYCLE', 'correlation cycle: corr_a → corr_b → corr_a'],
     ]);
-    expect(g.problems[0]?.location?.line).toBe(18);
+    expect(g.problems[0]?.location?.line).toBe(17); // the reference that closes the cycle, in corr_b
     expectThrows(g.build, 'CORRELATION_CYCLE');
   });
 

@@ -84,7 +84,12 @@ export function resolveCorrelations(
     const entry: ResolvedCorrelation = { rule, key, refs, aliasFields, rank: 0 };
     const prev = byKey.get(key);
     if (prev)
-      problem(rule, 'CORRELATION_INVALID', `"${key}" is also the key of correlation "${prev.rule.title}"; give each an id or name`, []);
+      problem(
+        rule,
+        'CORRELATION_INVALID',
+        `"${key}" is also the key of correlation "${prev.rule.title}"; give each an id or name`,
+        [],
+      );
     else byKey.set(key, entry);
     resolved.push(entry);
   }
@@ -97,7 +102,13 @@ function resolveAliases(
   rule: CorrelationRule,
   refs: readonly (string | undefined)[],
   resolve: RuleResolver,
-  problem: (rule: CorrelationRule, code: ErrorCode, message: string, path: (string | number)[], severity?: Severity) => void,
+  problem: (
+    rule: CorrelationRule,
+    code: ErrorCode,
+    message: string,
+    path: (string | number)[],
+    severity?: Severity,
+  ) => void,
 ): Map<string, Map<string, string>> {
   const out = new Map<string, Map<string, string>>();
   for (const [alias, perRule] of Object.entries(rule.aliases)) {
@@ -105,9 +116,15 @@ function resolveAliases(
     for (const [ref, field] of Object.entries(perRule)) {
       const path = ['correlation', 'aliases', alias, ref];
       const k = resolve(ref);
-      if (k === undefined) problem(rule, 'CORRELATION_RULE_UNRESOLVED', `alias "${alias}" names "${ref}", which is not loaded`, path);
+      if (k === undefined)
+        problem(rule, 'CORRELATION_RULE_UNRESOLVED', `alias "${alias}" names "${ref}", which is not loaded`, path);
       else if (!refs.includes(k))
-        problem(rule, 'CORRELATION_INVALID', `alias "${alias}" names "${ref}", which this correlation does not reference`, path);
+        problem(
+          rule,
+          'CORRELATION_INVALID',
+          `alias "${alias}" names "${ref}", which this correlation does not reference`,
+          path,
+        );
       else fields.set(k, field);
     }
     // Spec "Field Name Aliases" does not say what happens to a rule the alias

@@ -34,7 +34,11 @@ export function fieldComponent(ctx: EventContext, name: string): FieldComponent 
     if (s === undefined) continue;
     strs.push(s);
     // bigint and non-finite numbers are not JSON: keep their string form
-    raws.push(typeof leaf === 'string' || typeof leaf === 'boolean' || (typeof leaf === 'number' && Number.isFinite(leaf)) ? leaf : s);
+    raws.push(
+      typeof leaf === 'string' || typeof leaf === 'boolean' || (typeof leaf === 'number' && Number.isFinite(leaf))
+        ? leaf
+        : s,
+    );
   }
   if (strs.length === 0) return { key: null, raw: null };
   if (strs.length === 1) return { key: strs[0] as string, raw: raws[0] as string | number | boolean };
