@@ -4,9 +4,27 @@
 import tseslint from 'typescript-eslint';
 
 const ioModules = [
-  'fs', 'fs/promises', 'node:fs', 'node:fs/promises', 'net', 'node:net', 'http', 'node:http', 'https',
-  'node:https', 'tls', 'node:tls', 'child_process', 'node:child_process', 'readline', 'node:readline',
-  'kafkajs', 'node-rdkafka', '@elastic/elasticsearch', 'v8', 'node:v8',
+  'fs',
+  'fs/promises',
+  'node:fs',
+  'node:fs/promises',
+  'net',
+  'node:net',
+  'http',
+  'node:http',
+  'https',
+  'node:https',
+  'tls',
+  'node:tls',
+  'child_process',
+  'node:child_process',
+  'readline',
+  'node:readline',
+  'kafkajs',
+  'node-rdkafka',
+  '@elastic/elasticsearch',
+  'v8',
+  'node:v8',
 ];
 
 export default tseslint.config(
@@ -37,7 +55,10 @@ export default tseslint.config(
       ],
       'no-restricted-syntax': [
         'error',
-        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'no wall clock in detectors/: pass time in' },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'no wall clock in detectors/: pass time in',
+        },
       ],
     },
   },

@@ -86,9 +86,7 @@ export class DockguardError extends Error {
 
   /** `file:line:column: severity CODE: message (hint)`, the form linters print. */
   format(): string {
-    const where = this.location
-      ? `${this.location.file}:${this.location.line}:${this.location.column}: `
-      : '';
+    const where = this.location ? `${this.location.file}:${this.location.line}:${this.location.column}: ` : '';
     return `${where}${this.severity} ${this.code}: ${this.message} (${ERROR_CODES[this.code]})`;
   }
 

@@ -55,8 +55,7 @@ export class AhoCorasick {
     // alphabet: class 0 = characters in no needle
     const classOf = new Uint16Array(65536);
     let classes = 1;
-    for (const kids of trie)
-      for (const c of kids.keys()) if (classOf[c] === 0) classOf[c] = classes++;
+    for (const kids of trie) for (const c of kids.keys()) if (classOf[c] === 0) classOf[c] = classes++;
     this.classOf = classOf;
     let edges = 0;
     for (const kids of trie) edges += kids.size;

@@ -69,8 +69,13 @@ export function compileRules(load: LoadResult, configs: readonly LogsourceConfig
   return { ruleSet, correlations: usable, resolve, problems };
 }
 
-export function createEngine(compiled: CompiledRules, store: CorrelationStateStore = new MemoryCorrelationState()): SigmaEngine {
+export function createEngine(
+  compiled: CompiledRules,
+  store: CorrelationStateStore = new MemoryCorrelationState(),
+): SigmaEngine {
   const corr =
-    compiled.correlations.length > 0 ? new CorrelationEngine(compiled.correlations, compiled.resolve, store) : undefined;
+    compiled.correlations.length > 0
+      ? new CorrelationEngine(compiled.correlations, compiled.resolve, store)
+      : undefined;
   return new SigmaEngine(compiled.ruleSet, corr);
 }

@@ -60,7 +60,10 @@ export function parseCondition(src: string): Cond {
   const peek = (): Tok | undefined => toks[i];
   const expectEnd = (what: string): never => {
     const t = peek();
-    throw new ConditionError(t ? `unexpected "${t.t}", expected ${what}` : `condition ends, expected ${what}`, t?.at ?? src.length);
+    throw new ConditionError(
+      t ? `unexpected "${t.t}", expected ${what}` : `condition ends, expected ${what}`,
+      t?.at ?? src.length,
+    );
   };
 
   const parseOr = (depth: number): Cond => {
@@ -128,6 +131,9 @@ export function parseCondition(src: string): Cond {
 
   if (toks.length === 0) throw new ConditionError('condition is empty', 0);
   const result = parseOr(0);
+  const rest = toks[i];
+  if (rest?.t === '|')
+    throw new ConditionError('aggregation expressions ("| count() …") are not supported', rest.at, 'unsupported');
   if (i < toks.length) expectEnd('"and", "or" or the end of the condition');
   return result;
 }

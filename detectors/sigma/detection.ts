@@ -125,7 +125,11 @@ export function compileDetection(
     } catch (e) {
       if (!(e instanceof ConditionError)) throw e;
       const code =
-        e.kind === 'limit' ? 'CONDITION_LIMIT' : e.kind === 'unsupported' ? 'CONDITION_UNSUPPORTED' : 'CONDITION_SYNTAX';
+        e.kind === 'limit'
+          ? 'CONDITION_LIMIT'
+          : e.kind === 'unsupported'
+            ? 'CONDITION_UNSUPPORTED'
+            : 'CONDITION_SYNTAX';
       env.report(code, `${e.message} (at character ${e.at + 1} of the condition)`, path);
       failed = true;
       continue;

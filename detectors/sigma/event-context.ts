@@ -10,6 +10,7 @@
  * Only own properties are read: an event cannot make `constructor` or
  * `__proto__` resolve to something inherited.
  */
+import { fold } from './fold';
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
@@ -55,7 +56,7 @@ class Values implements FieldValues {
     readonly strs: string[],
   ) {}
   get lowers(): string[] {
-    if (this.lowerCache === undefined) this.lowerCache = this.strs.map((s) => s.toLowerCase());
+    if (this.lowerCache === undefined) this.lowerCache = this.strs.map(fold);
     return this.lowerCache;
   }
 }

@@ -22,11 +22,7 @@ export interface Leaf {
 }
 
 export type Node =
-  | { k: 'and'; c: Node[] }
-  | { k: 'or'; c: Node[] }
-  | { k: 'not'; c: Node }
-  | { k: 'const'; v: boolean }
-  | Leaf;
+  { k: 'and'; c: Node[] } | { k: 'or'; c: Node[] } | { k: 'not'; c: Node } | { k: 'const'; v: boolean } | Leaf;
 
 export function and(c: Node[]): Node {
   return c.length === 1 ? (c[0] as Node) : { k: 'and', c };

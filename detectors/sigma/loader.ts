@@ -163,24 +163,27 @@ function makeRule(value: Record<string, unknown>, node: Node, key: string, doc: 
   };
 }
 
+/** A second rule with an id or name already taken is an error, and is not loaded. */
 function checkDuplicates(rules: DetectionRule[], problems: DockguardError[]): void {
   const seen = new Map<string, DetectionRule>();
+  const kept: DetectionRule[] = [];
   for (const r of rules) {
-    for (const k of [r.id, r.name]) {
-      if (!k) continue;
-      const prev = seen.get(k);
-      if (prev && prev !== r)
-        problems.push(
-          new DockguardError({
-            stage: 'compile',
-            code: 'DUPLICATE_RULE',
-            message: `"${k}" is already used by the rule at ${prev.location.file}:${prev.location.line}`,
-            location: r.location,
-          }),
-        );
-      else seen.set(k, r);
+    const clash = [r.id, r.name].map((k) => (k ? seen.get(k) : undefined)).find((x) => x !== undefined);
+    if (clash) {
+      problems.push(
+        new DockguardError({
+          stage: 'compile',
+          code: 'DUPLICATE_RULE',
+          message: `"${r.id ?? r.name}" is already used by the rule at ${clash.location.file}:${clash.location.line}`,
+          location: r.location,
+        }),
+      );
+      continue;
     }
+    for (const k of [r.id, r.name]) if (k) seen.set(k, r);
+    kept.push(r);
   }
+  rules.splice(0, rules.length, ...kept);
 }
 
 /** Sigma filters: `rule AND NOT filter` for every referenced rule of a compatible logsource. */

@@ -38,7 +38,11 @@ function isMap(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-function readLogsource(v: Record<string, unknown>, report: (m: string, p: YamlPath) => void, path: YamlPath): Logsource {
+function readLogsource(
+  v: Record<string, unknown>,
+  report: (m: string, p: YamlPath) => void,
+  path: YamlPath,
+): Logsource {
   const out: Logsource = {};
   for (const k of KEYS) {
     const x = v[k];

@@ -7,6 +7,7 @@
  * Conservative by construction: any construct not understood yields no
  * literal, and a pattern without a usable literal returns null (always evaluate).
  */
+import { fold } from './fold';
 
 type Item =
   | { t: 'lit'; c: string; min: number; max: number }
@@ -182,7 +183,7 @@ export function regexNeedles(pattern: string): string[] | null {
   const src = pattern.replace(/^\(\?[ims]+\)/, '');
   try {
     const n = altNeedles(parse(src));
-    return n && n.every((s) => s.length > 0) ? n.map((s) => s.toLowerCase()) : null;
+    return n && n.every((s) => s.length > 0) ? n.map(fold) : null;
   } catch (e) {
     if (e instanceof Unsupported) return null;
     throw e;

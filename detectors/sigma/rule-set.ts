@@ -20,7 +20,11 @@ interface FieldIndex {
   owners: number[][];
   /** clause slots satisfied by the field having any value (the empty needle) */
   presence: number[];
+  /** first segment of a dotted field name */
+  head: string;
 }
+
+const hasOwn = Object.prototype.hasOwnProperty;
 
 export interface RuleSetStats {
   rules: number;
@@ -122,7 +126,7 @@ export class RuleSet {
     });
     for (const [field, fi] of byField) {
       fi.ac.build();
-      const ix = { field, ac: fi.ac, owners: fi.owners, presence: fi.presence };
+      const ix = { field, ac: fi.ac, owners: fi.owners, presence: fi.presence, head: field?.split('.')[0] ?? '' };
       this.indexes.push(ix);
       if (field !== null && !field.includes('.')) this.byKey.set(field, ix);
       else this.resolved.push(ix);
@@ -208,8 +212,12 @@ export class RuleSet {
         if (fv.strs.length > 0) scan(ix, fv.lowers);
       }
     }
+    const isObject = event !== null && typeof event === 'object';
     for (const ix of this.resolved) {
-      const fv = ix.field === null ? ctx.anyField() : ctx.field(ix.field);
+      const f = ix.field;
+      // a dotted name resolves only through its whole key or its first segment
+      if (f !== null && !(isObject && (hasOwn.call(event, f) || hasOwn.call(event, ix.head)))) continue;
+      const fv = f === null ? ctx.anyField() : ctx.field(f);
       if (fv.strs.length > 0) scan(ix, fv.lowers);
     }
     candidates.sort((a, b) => a - b);

@@ -77,7 +77,11 @@ export function parseRuleTest(doc: SourceDocument): { test?: RuleTestFile; error
       if (!Array.isArray(evs) || evs.length === 0 || !evs.every(isMap))
         return bad(`case "${name}": give \`event\` (a map) or \`events\` (a list of maps)`, p);
       const expect = strings(c['expect']);
-      if (expect === undefined) return bad(`case "${name}": \`expect\` must be a list of rule ids, names or titles ([] for none)`, [...p, 'expect']);
+      if (expect === undefined)
+        return bad(`case "${name}": \`expect\` must be a list of rule ids, names or titles ([] for none)`, [
+          ...p,
+          'expect',
+        ]);
       cases.push({ name, events: evs as Record<string, unknown>[], expect, path: p });
     });
   if (errors.length > 0 || !rules) return { errors };

@@ -7,13 +7,18 @@
  * backtracking:
  *  - constructs outside the subset (backreferences, lookaround, atomic groups,
  *    possessive quantifiers, recursion, conditionals) are rejected at load time;
- *  - a pattern whose shape can backtrack badly (a quantified group that holds a
- *    quantifier or an alternation, or several unbounded quantifiers) runs on V8's
- *    linear-time engine (the `l` flag) when the process enabled it, and is
- *    rejected with REGEX_UNSAFE when it did not;
+ *  - a pattern whose shape can backtrack badly (a group repeated more than
+ *    once that holds a variable quantifier or an alternation, or several
+ *    unbounded quantifiers) runs on a linear-time engine: V8's own (the `l`
+ *    flag), or V8's backtracking engine when the process lets V8 fall back to
+ *    the linear one on excessive backtracking, or our Pike VM (pike-vm.ts) for
+ *    the nested patterns V8's linear engine refuses (large counted repetitions);
+ *    only a pattern too large for the Pike VM is rejected with REGEX_UNSAFE;
  *  - case-insensitivity (`re|i`, `(?i)`) is expanded into character classes,
  *    because V8's linear engine does not take the `i` flag.
  */
+
+import { compilePike, type Matcher } from './pike-vm';
 
 export interface RegexFlags {
   i: boolean;
@@ -22,7 +27,7 @@ export interface RegexFlags {
 }
 
 export type RegexResult =
-  | { ok: true; regex: RegExp; linear: boolean }
+  | { ok: true; regex: Matcher; linear: boolean }
   | { ok: false; code: 'REGEX_INVALID' | 'REGEX_UNSAFE'; message: string };
 
 let linearSupport: boolean | undefined;
@@ -260,11 +265,8 @@ export function compileSafeRegex(pattern: string, flagsIn: RegexFlags, maxLength
         unbounded++;
       }
       const g = lastAtomWasGroup;
-      // (a+)+, (a|ab)*, (a+){2,5}, (a+){3}: the ways to split a string multiply
-      if (g) {
-        if (kind === 'unbounded' && (g.hasQuantifier || g.hasAlternation || g.hasUnbounded)) nestedRisk = true;
-        if (kind !== 'unbounded' && count > 1 && g.hasUnbounded) nestedRisk = true;
-      }
+      // (a+)+, (a|ab)*, (a{1,30}){1,30}, (a?){25}: the ways to split a string multiply
+      if (g && (kind === 'unbounded' || count > 1) && (g.hasQuantifier || g.hasAlternation)) nestedRisk = true;
       out += q;
       lastAtomWasGroup = undefined;
       continue;
@@ -293,17 +295,18 @@ export function compileSafeRegex(pattern: string, flagsIn: RegexFlags, maxLength
       const linear = new RegExp(out, jsFlags + 'l');
       // linearisable: with the fallback flag V8 switches engines on its own
       return backtrackFallback ? { ok: true, regex, linear: false } : { ok: true, regex: linear, linear: true };
-    } catch (e) {
-      // V8's linear engine refuses large counted repetitions; only nesting is fatal
-      if (nestedRisk) return { ok: false, code: 'REGEX_UNSAFE', message: (e as Error).message };
-      return { ok: true, regex, linear: false };
+    } catch {
+      // V8's linear engine refuses large counted repetitions: run nested ones on our own
+      if (!nestedRisk) return { ok: true, regex, linear: false };
+      const pike = compilePike(out, flags);
+      if (typeof pike === 'string') return { ok: false, code: 'REGEX_UNSAFE', message: pike };
+      return { ok: true, regex: pike, linear: true };
     }
   }
-  if (nestedRisk)
-    return {
-      ok: false,
-      code: 'REGEX_UNSAFE',
-      message: 'a quantified group contains a quantifier or an alternation and the linear-time engine is not enabled',
-    };
+  if (nestedRisk) {
+    const pike = compilePike(out, flags);
+    if (typeof pike === 'string') return { ok: false, code: 'REGEX_UNSAFE', message: pike };
+    return { ok: true, regex: pike, linear: true };
+  }
   return { ok: true, regex, linear: false };
 }

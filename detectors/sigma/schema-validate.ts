@@ -65,7 +65,12 @@ export function validateDocument(kind: DocumentKind, doc: Record<string, unknown
   const validate = validators[kind];
   let subject: unknown = doc;
   const det = doc['detection'];
-  if (kind === 'rule' && det && typeof det === 'object' && Array.isArray((det as Record<string, unknown>)['condition'])) {
+  if (
+    kind === 'rule' &&
+    det &&
+    typeof det === 'object' &&
+    Array.isArray((det as Record<string, unknown>)['condition'])
+  ) {
     const cond = (det as Record<string, unknown>)['condition'] as unknown[];
     if (cond.every((c) => typeof c === 'string'))
       subject = { ...doc, detection: { ...(det as object), condition: cond.join(' or ') } };

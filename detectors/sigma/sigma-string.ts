@@ -8,6 +8,7 @@
  * followed by a wildcard, `\\\*` a backslash and a literal star, and both `\\\`
  * and `\\\\` are two backslashes.
  */
+import { fold } from './fold';
 
 export const STAR = 0 as const;
 export const ONE = 1 as const;
@@ -107,7 +108,7 @@ export class SigmaString {
   }
 }
 
-/** Tests the string value of a field; `lower` is `raw.toLowerCase()`, computed once per event. */
+/** Tests the string value of a field; `lower` is `fold(raw)`, computed once per event. */
 export type StringTest = (raw: string, lower: string) => boolean;
 
 type CharPat = number | typeof STAR_C | typeof ONE_C | Set<number>;
@@ -120,7 +121,7 @@ const ONE_C = -2;
  * wildcard matcher that is O(n·m) in the worst case (never exponential).
  */
 export function compileStringTest(pattern: SigmaString, cased: boolean): StringTest {
-  const norm = (s: string): string => (cased ? s : s.toLowerCase());
+  const norm = (s: string): string => (cased ? s : fold(s));
   const toks: Token[] = [];
   for (const t of pattern.tokens) {
     // collapse runs of stars, lower-case literals once
@@ -195,8 +196,13 @@ function charGlob(toks: Token[], pick: (raw: string, lower: string) => string): 
       const pc = pat[p];
       if (p < m && pc !== STAR_C) {
         const c = s.charCodeAt(i);
-        const ok = pc === ONE_C || (typeof pc === 'number' ? pc === c : (pc as Set<number>).has(c));
-        if (ok) {
+        if (pc === ONE_C) {
+          // `?` is one character: a surrogate pair (an astral character) counts once
+          i += c >= 0xd800 && c <= 0xdbff && i + 1 < len && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00 ? 2 : 1;
+          p++;
+          continue;
+        }
+        if (typeof pc === 'number' ? pc === c : (pc as Set<number>).has(c)) {
           i++;
           p++;
           continue;

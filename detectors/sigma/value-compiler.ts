@@ -8,6 +8,7 @@
  * with AND instead of OR; `cased` makes string comparison case-sensitive; `neq`
  * negates the comparison (the field exists and equals none of the values).
  */
+import { fold } from './fold';
 import type { ErrorCode, Severity } from '../errors';
 import { inNetwork, parseCidr, parseIp, type Network } from './cidr';
 import { scalarString, type EventContext, type FieldValues } from './event-context';
@@ -157,6 +158,9 @@ export function compileItem(
     return undefined;
   };
   if (list.length === 0) return err('VALUE_INVALID', 'empty list of values');
+  // rules specification, "Special Field Values": null cannot be part of a list of values
+  if (list.length > 1 && list.some((x) => x === null))
+    return err('VALUE_INVALID', 'null cannot be part of a list of values: put it in a selection of its own');
   if (has('all') && list.length === 1)
     env.report('MODIFIER_INVALID', 'the all modifier needs more than one value', path, 'warning');
   const dup = modifiers.find((m, i) => modifiers.indexOf(m) !== i);
@@ -203,8 +207,15 @@ export function compileItem(
       vals = next;
       if (m === 'contains' || m === 'startswith' || m === 'endswith') wrapped = true;
     }
+    // keywords are substrings of any value; numbers and booleans as text
     if (field === null && !wrapped && reIdx < 0)
-      vals = vals.map((v) => (v.t === 'str' ? { ...v, s: v.s.prependStar().appendStar() } : v));
+      vals = vals.map((v): Val => {
+        if (v.t === 'num' || v.t === 'bool') {
+          const text = v.t === 'num' ? String(v.n) : String(v.b);
+          return { t: 'str', raw: text, s: SigmaString.literal(text).prependStar().appendStar(), bytes: false };
+        }
+        return v.t === 'str' ? { ...v, s: v.s.prependStar().appendStar() } : v;
+      });
     const alts: Alt[] = [];
     for (const v of vals) {
       const alt = buildAlt(v, vpath);
@@ -224,18 +235,38 @@ export function compileItem(
       case 'startswith':
       case 'endswith': {
         if (has('fieldref') || has('cidr')) return [v];
-        if (v.t === 'num' || v.t === 'bool') v = { t: 'str', raw: String(v.t === 'num' ? v.n : v.b), s: SigmaString.literal(String(v.t === 'num' ? v.n : v.b)), bytes: false };
+        if (v.t === 'num' || v.t === 'bool')
+          v = {
+            t: 'str',
+            raw: String(v.t === 'num' ? v.n : v.b),
+            s: SigmaString.literal(String(v.t === 'num' ? v.n : v.b)),
+            bytes: false,
+          };
         if (v.t !== 'str') return `${m} applies to strings only`;
         if (reIdx >= 0) return `${m} cannot be combined with re`;
-        const s = m === 'contains' ? v.s.prependStar().appendStar() : m === 'startswith' ? v.s.appendStar() : v.s.prependStar();
+        const s =
+          m === 'contains' ? v.s.prependStar().appendStar() : m === 'startswith' ? v.s.appendStar() : v.s.prependStar();
         return [{ ...v, s }];
       }
       case 'windash':
-        return needStr() ?? [{ ...(v as Extract<Val, { t: 'str' }>), s: (v as Extract<Val, { t: 'str' }>).s.withClasses(WINDASH_CHARS, WINDASH_CHARS) }];
+        return (
+          needStr() ?? [
+            {
+              ...(v as Extract<Val, { t: 'str' }>),
+              s: (v as Extract<Val, { t: 'str' }>).s.withClasses(WINDASH_CHARS, WINDASH_CHARS),
+            },
+          ]
+        );
       case 'base64':
         return needStr() ?? noWild() ?? [lit(base64(plainStr(), (v as { bytes: boolean }).bytes))];
-      case 'base64offset':
-        return needStr() ?? noWild() ?? base64Offsets(plainStr(), (v as { bytes: boolean }).bytes).map((x) => lit(x));
+      case 'base64offset': {
+        const e = needStr() ?? noWild();
+        if (e) return e;
+        const variants = base64Offsets(plainStr(), (v as { bytes: boolean }).bytes);
+        // a one-byte value has no stable middle: an empty variant would match everything
+        if (variants.some((x) => x === '')) return 'base64offset needs a value of at least two bytes';
+        return variants.map((x) => lit(x));
+      }
       case 'utf16le':
       case 'wide':
       case 'utf16be':
@@ -262,9 +293,14 @@ export function compileItem(
             acc = nextAcc;
           }
         }
+        // keep the wildcards that contains/startswith/endswith added before expand
+        const before = v.s;
         return acc.map((raw) => {
           const r = unescapePercent(raw);
-          return { t: 'str', raw: r, s: SigmaString.parse(r), bytes: false };
+          let s = SigmaString.parse(r);
+          if (before.startsWithStar()) s = s.prependStar();
+          if (before.endsWithStar()) s = s.appendStar();
+          return { t: 'str', raw: r, s, bytes: false };
         });
       }
       default:
@@ -281,10 +317,22 @@ export function compileItem(
     if (has('fieldref')) {
       if (v.t !== 'str') return err('VALUE_INVALID', 'fieldref takes a field name', vpath);
       const targets = env.mapField(v.raw);
-      const mode = has('contains') ? 'contains' : has('startswith') ? 'startswith' : has('endswith') ? 'endswith' : 'eq';
-      const norm = cased ? (s: string): string => s : (s: string): string => s.toLowerCase();
+      const mode = has('contains')
+        ? 'contains'
+        : has('startswith')
+          ? 'startswith'
+          : has('endswith')
+            ? 'endswith'
+            : 'eq';
+      const norm = cased ? (s: string): string => s : fold;
       const cmpFn = (a: string, b: string): boolean =>
-        mode === 'eq' ? a === b : mode === 'contains' ? a.includes(b) : mode === 'startswith' ? a.startsWith(b) : a.endsWith(b);
+        mode === 'eq'
+          ? a === b
+          : mode === 'contains'
+            ? a.includes(b)
+            : mode === 'startswith'
+              ? a.startsWith(b)
+              : a.endsWith(b);
       return {
         tester: (fv, ctx) => {
           for (const t of targets) {
@@ -335,7 +383,11 @@ export function compileItem(
       if (v.t === 'num') target = v.n;
       else if (v.t === 'str') target = toNumber(v.raw);
       if (target === undefined)
-        return err('VALUE_INVALID', `${cmp ?? timePart} takes a number, not ${JSON.stringify(v.t === 'str' ? v.raw : v.t)}`, vpath);
+        return err(
+          'VALUE_INVALID',
+          `${cmp ?? timePart} takes a number, not ${JSON.stringify(v.t === 'str' ? v.raw : v.t)}`,
+          vpath,
+        );
       const t = target;
       const part = timePart ? TIME_PARTS[timePart] : undefined;
       const extract = part
@@ -373,13 +425,13 @@ export function compileItem(
       case 'bool': {
         const text = v.t === 'num' ? String(v.n) : v.b ? 'true' : 'false';
         const s = SigmaString.literal(text);
-        return { tester: anyStr(compileStringTest(s, cased), cased), needles: [text.toLowerCase()], cost: 1 };
+        return { tester: anyStr(compileStringTest(s, cased), cased), needles: [fold(text)], cost: 1 };
       }
       case 'str': {
         const frag = v.s.literalFragments()[0];
         return {
           tester: anyStr(compileStringTest(v.s, cased), cased),
-          needles: frag ? [frag.toLowerCase()] : null,
+          needles: frag ? [fold(frag)] : null,
           cost: v.s.hasWildcards() ? 3 : 2,
         };
       }

@@ -15,7 +15,23 @@ export const YAML_LIMITS = {
   maxAliases: 64,
   maxDepth: 64,
   maxBytes: 4 * 1024 * 1024,
+  /** nodes of a document once its aliases are expanded (a few aliases can still nest exponentially) */
+  maxExpandedNodes: 1_000_000,
 };
+
+/** Size of `v` with shared (aliased) objects counted every time they appear; stops past `cap`. */
+function expandedSize(v: unknown, memo: Map<object, number>, cap: number): number {
+  if (v === null || typeof v !== 'object') return 1;
+  const known = memo.get(v);
+  if (known !== undefined) return known;
+  let n = 1;
+  for (const child of Array.isArray(v) ? v : Object.values(v as Record<string, unknown>)) {
+    n += expandedSize(child, memo, cap);
+    if (n > cap) break;
+  }
+  memo.set(v, n);
+  return n;
+}
 
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -198,13 +214,28 @@ export function parseYamlSource(file: string, text: string): ParsedSource {
         stage: 'parse',
         code: limit ? 'YAML_LIMIT' : 'YAML_PARSE',
         message: reason,
-        location: mark
-          ? { file, line: mark.line + 1, column: mark.column + 1 }
-          : { file, line: 1, column: 1 },
+        location: mark ? { file, line: mark.line + 1, column: mark.column + 1 } : { file, line: 1, column: 1 },
         cause: e,
       }),
     );
     return { file, documents: [], errors };
+  }
+  if (events.some((e) => e.type === EVENT_ID.ALIAS)) {
+    const memo = new Map<object, number>();
+    const big = values.findIndex(
+      (v) => expandedSize(v, memo, YAML_LIMITS.maxExpandedNodes) > YAML_LIMITS.maxExpandedNodes,
+    );
+    if (big >= 0) {
+      errors.push(
+        new DockguardError({
+          stage: 'parse',
+          code: 'YAML_LIMIT',
+          message: `document ${big + 1} expands to more than ${YAML_LIMITS.maxExpandedNodes} nodes through its aliases`,
+          location: { file, line: 1, column: 1 },
+        }),
+      );
+      return { file, documents: [], errors };
+    }
   }
   const { indexes, unsafe } = indexEvents(file, text, lineStarts, events);
   errors.push(...unsafe);

@@ -103,7 +103,10 @@ export function readPlaceholders(p: string): { placeholders: Map<string, string[
   return { placeholders, errors };
 }
 
-export function readLogsourceConfigs(paths: readonly string[]): { configs: LogsourceConfig[]; errors: DockguardError[] } {
+export function readLogsourceConfigs(paths: readonly string[]): {
+  configs: LogsourceConfig[];
+  errors: DockguardError[];
+} {
   const configs: LogsourceConfig[] = [];
   const errors: DockguardError[] = [];
   for (const p of paths) {

@@ -4,7 +4,15 @@ import { compileRules, createEngine } from '../../detectors/sigma/compile-engine
 import type { SigmaEngine } from '../../detectors/sigma/engine';
 import type { Loaded } from './load';
 
-export function buildEngine(loaded: Loaded): { engine: SigmaEngine; problems: DockguardError[]; correlationCount: number } {
+export function buildEngine(loaded: Loaded): {
+  engine: SigmaEngine;
+  problems: DockguardError[];
+  correlationCount: number;
+} {
   const compiled = compileRules(loaded.result, loaded.configs);
-  return { engine: createEngine(compiled), problems: compiled.problems, correlationCount: compiled.correlations.length };
+  return {
+    engine: createEngine(compiled),
+    problems: compiled.problems,
+    correlationCount: compiled.correlations.length,
+  };
 }

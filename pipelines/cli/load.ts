@@ -11,7 +11,11 @@ export interface Loaded {
   errorCount: number;
 }
 
-export function loadFromPaths(opts: { rules: string[]; logsources: string[]; placeholders?: string | undefined }): Loaded {
+export function loadFromPaths(opts: {
+  rules: string[];
+  logsources: string[];
+  placeholders?: string | undefined;
+}): Loaded {
   const problems: DockguardError[] = [];
   const { configs, errors: cfgErrors } = readLogsourceConfigs(opts.logsources);
   problems.push(...cfgErrors);

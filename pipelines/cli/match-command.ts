@@ -44,7 +44,11 @@ export async function matchCommand(argv: string[]): Promise<number> {
   const rules = list(values['rules']);
   const events = values['events'];
   if (rules.length === 0 || typeof events !== 'string')
-    throw new DockguardError({ stage: 'config', code: 'OPTION_INVALID', message: `--rules and --events are required\n${USAGE}` });
+    throw new DockguardError({
+      stage: 'config',
+      code: 'OPTION_INVALID',
+      message: `--rules and --events are required\n${USAGE}`,
+    });
   const loaded = loadFromPaths({
     rules,
     logsources: list(values['logsources']),

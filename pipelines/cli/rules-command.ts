@@ -19,7 +19,11 @@ export function lintCommand(argv: string[]): number {
     LINT_USAGE,
   );
   if (positionals.length === 0)
-    throw new DockguardError({ stage: 'config', code: 'OPTION_INVALID', message: `name a rule file or directory\n${LINT_USAGE}` });
+    throw new DockguardError({
+      stage: 'config',
+      code: 'OPTION_INVALID',
+      message: `name a rule file or directory\n${LINT_USAGE}`,
+    });
   const loaded = loadFromPaths({
     rules: positionals,
     logsources: list(values['logsources']),
@@ -40,7 +44,11 @@ export function lintCommand(argv: string[]): number {
 export function testCommand(argv: string[]): number {
   const { positionals } = parse(argv, {}, TEST_USAGE);
   if (positionals.length === 0)
-    throw new DockguardError({ stage: 'config', code: 'OPTION_INVALID', message: `name a directory of rule tests\n${TEST_USAGE}` });
+    throw new DockguardError({
+      stage: 'config',
+      code: 'OPTION_INVALID',
+      message: `name a directory of rule tests\n${TEST_USAGE}`,
+    });
   let passed = 0;
   let failed = 0;
   const problems: DockguardError[] = [];
@@ -49,7 +57,9 @@ export function testCommand(argv: string[]): number {
     try {
       files = fs.statSync(p).isFile() ? [p] : listYamlFiles(p, { tests: true });
     } catch (e) {
-      problems.push(new DockguardError({ stage: 'io', code: 'IO_READ', message: `cannot read ${p}: ${(e as Error).message}` }));
+      problems.push(
+        new DockguardError({ stage: 'io', code: 'IO_READ', message: `cannot read ${p}: ${(e as Error).message}` }),
+      );
       failed++;
       continue;
     }
@@ -61,7 +71,12 @@ export function testCommand(argv: string[]): number {
         problems.push(...parsed.errors, ...errors);
         if (!doc && parsed.errors.length === 0)
           problems.push(
-            new DockguardError({ stage: 'test', code: 'RULE_TEST_INVALID', message: `${file} is empty`, location: { file, line: 1, column: 1 } }),
+            new DockguardError({
+              stage: 'test',
+              code: 'RULE_TEST_INVALID',
+              message: `${file} is empty`,
+              location: { file, line: 1, column: 1 },
+            }),
           );
         failed++;
         continue;
