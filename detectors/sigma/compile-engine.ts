@@ -16,7 +16,7 @@ import {
 } from './correlation';
 import { SigmaEngine } from './engine';
 import type { LoadResult } from './loader';
-import type { LogsourceConfig } from './logsource-config';
+import { mergeFieldmappings, type LogsourceConfig } from './logsource-config';
 import { RuleSet } from './rule-set';
 import type { YamlPath } from './yaml-source';
 
@@ -27,8 +27,24 @@ export interface CompiledRules {
   problems: DockguardError[];
 }
 
+/**
+ * Field mappings of the logsource configuration reach correlations too: the
+ * fields read for group-by and for value_* conditions. A mapped group-by field
+ * becomes an alias, so the match still reports the name the rule author wrote.
+ */
+function applyFieldmappings(rule: CorrelationRule, mapField: (name: string) => readonly string[]): CorrelationRule {
+  const m = (f: string): string => mapField(f)[0] ?? f;
+  const aliases: Record<string, Record<string, string>> = {};
+  for (const [alias, perRule] of Object.entries(rule.aliases))
+    aliases[alias] = Object.fromEntries(Object.entries(perRule).map(([ref, f]) => [ref, m(f)]));
+  for (const g of rule.groupBy)
+    if (!aliases[g] && m(g) !== g) aliases[g] = Object.fromEntries(rule.rules.map((ref) => [ref, m(g)]));
+  return { ...rule, fields: rule.fields.map(m), aliases };
+}
+
 export function compileRules(load: LoadResult, configs: readonly LogsourceConfig[] = []): CompiledRules {
   const problems: DockguardError[] = [];
+  const mapField = mergeFieldmappings(configs);
   const correlations: CorrelationRule[] = [];
   for (const c of load.correlations) {
     const report = (code: ErrorCode, message: string, path: YamlPath, severity: Severity = 'error'): void => {
@@ -37,7 +53,7 @@ export function compileRules(load: LoadResult, configs: readonly LogsourceConfig
       );
     };
     const rule = compileCorrelation(c.value, c.doc.positions, report);
-    if (rule) correlations.push(rule);
+    if (rule) correlations.push(applyFieldmappings(rule, mapField));
   }
   // references: detection rules and correlations, by id or by name
   const keys = new Map<string, string>();

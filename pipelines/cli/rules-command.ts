@@ -30,7 +30,13 @@ export function lintCommand(argv: string[]): number {
     placeholders: typeof values['placeholders'] === 'string' ? values['placeholders'] : undefined,
   });
   const built = buildEngine(loaded);
-  const problems = [...loaded.problems, ...built.problems];
+  // file order, then line and column: how an author reads them
+  const problems = [...loaded.problems, ...built.problems].sort(
+    (a, b) =>
+      (a.location?.file ?? '').localeCompare(b.location?.file ?? '') ||
+      (a.location?.line ?? 0) - (b.location?.line ?? 0) ||
+      (a.location?.column ?? 0) - (b.location?.column ?? 0),
+  );
   printProblems(problems);
   const errors = problems.filter((p) => p.severity === 'error').length;
   const r = loaded.result;
