@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: compiles the benchmark (bench/tsconfig.json → dist/bench/,
+ * with the engine modules it imports) and runs the compiled JavaScript with
+ * --expose-gc, so the numbers come from plain `node`, not from an on-the-fly
+ * TypeScript loader. Arguments are passed on (see bench/engine-bench.ts), e.g.
+ *   npm run bench -- --quick
+ *   npm run bench -- --only 3
+ * --no-build skips the compile step when dist/bench/engine-bench.js exists.
+ */
+'use strict';
+const { spawnSync } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+
+const root = path.resolve(__dirname, '..');
+const entry = path.join(root, 'dist', 'bench', 'engine-bench.js');
+const args = process.argv.slice(2);
+const noBuild = args.includes('--no-build');
+const passOn = args.filter((a) => a !== '--no-build');
+
+if (!(noBuild && fs.existsSync(entry))) {
+  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  process.stdout.write('building the benchmark (tsc -p bench/tsconfig.json)…\n');
+  const b = spawnSync(process.execPath, [tsc, '-p', path.join(__dirname, 'tsconfig.json')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (b.status !== 0) {
+    process.stderr.write(`bench: compile failed (exit ${b.status})\n`);
+    process.exit(b.status || 1);
+  }
+}
+
+const r = spawnSync(process.execPath, ['--expose-gc', entry, ...passOn], { cwd: root, stdio: 'inherit' });
+process.exit(r.status === null ? 1 : r.status);
