@@ -4,18 +4,47 @@
  * field, so an event's `CommandLine` is scanned once for the literals of all
  * rules instead of once per rule.
  *
- * Layout for speed (the scan is the hot loop of the engine): characters are
- * mapped to a small alphabet of the characters that occur in needles (any other
- * character sends the automaton back to the root at once); the root's
- * transitions are a dense table; other nodes keep their sorted transitions in
- * flat typed arrays.
+ * Needles are case-folded (fold.ts). The automaton folds the text as it reads:
+ * every code unit is mapped to the alphabet class of its folded form, so event
+ * values are scanned as they are, without building a lower-cased copy. A string
+ * with surrogate pairs (whose folding is per code point) is left to the caller
+ * to fold first.
+ *
+ * Layout for speed: a small alphabet (characters that occur in no needle send
+ * the automaton back to the root); a full transition table when it fits in
+ * DFA_MAX_BYTES, else a dense root row plus sorted sparse transitions.
  */
+import { fold } from './fold';
+
+export const DFA_MAX_BYTES = 16 * 1024 * 1024;
+
+/** folded code unit → code units that fold to it (computed once) */
+let inverseFold: Map<number, number[]> | undefined;
+function foldVariants(c: number): readonly number[] {
+  if (!inverseFold) {
+    inverseFold = new Map();
+    for (let u = 0; u < 0xd800; u++) addVariant(u);
+    for (let u = 0xe000; u < 0x10000; u++) addVariant(u);
+  }
+  return inverseFold.get(c) ?? [];
+}
+function addVariant(u: number): void {
+  const f = fold(String.fromCharCode(u));
+  if (f.length !== 1) return;
+  const fc = f.charCodeAt(0);
+  if (fc === u) return;
+  const list = (inverseFold as Map<number, number[]>).get(fc);
+  if (list) list.push(u);
+  else (inverseFold as Map<number, number[]>).set(fc, [u]);
+}
+
 export class AhoCorasick {
   // build-time trie
   private trie: Array<Map<number, number>> | undefined = [new Map()];
   private readonly endsList: Array<number[] | undefined> = [undefined];
   // scan-time structure
   private classOf = new Uint16Array(0);
+  private classes = 1;
   private rootNext = new Int32Array(0);
   private first = new Int32Array(0);
   private count = new Uint16Array(0);
@@ -24,6 +53,10 @@ export class AhoCorasick {
   private fail = new Int32Array(0);
   /** Next node on the failure chain that ends a needle (dictionary suffix link), or -1. */
   private dict = new Int32Array(0);
+  /** per node: the first node of its output chain (itself or a dictionary link), or -1 */
+  private out = new Int32Array(0);
+  /** full transition table (node × class), when it fits */
+  private delta: Uint16Array | Int32Array | undefined;
   private nodes = 1;
 
   add(needle: string, id: number): void {
@@ -52,11 +85,18 @@ export class AhoCorasick {
     if (!trie) return;
     const n = trie.length;
     this.nodes = n;
-    // alphabet: class 0 = characters in no needle
+    // alphabet: class 0 = characters that fold to no needle character
     const classOf = new Uint16Array(65536);
     let classes = 1;
-    for (const kids of trie) for (const c of kids.keys()) if (classOf[c] === 0) classOf[c] = classes++;
+    for (const kids of trie)
+      for (const c of kids.keys())
+        if (classOf[c] === 0) {
+          classOf[c] = classes;
+          for (const v of foldVariants(c)) if (classOf[v] === 0) classOf[v] = classes;
+          classes++;
+        }
     this.classOf = classOf;
+    this.classes = classes;
     let edges = 0;
     for (const kids of trie) edges += kids.size;
     const first = new Int32Array(n);
@@ -81,10 +121,10 @@ export class AhoCorasick {
     // failure and dictionary links, breadth first
     const fail = new Int32Array(n);
     const dict = new Int32Array(n).fill(-1);
-    const queue: number[] = [];
-    for (const child of (trie[0] as Map<number, number>).values()) queue.push(child);
-    for (let qi = 0; qi < queue.length; qi++) {
-      const v = queue[qi] as number;
+    const order: number[] = [0];
+    for (const child of (trie[0] as Map<number, number>).values()) order.push(child);
+    for (let qi = 1; qi < order.length; qi++) {
+      const v = order[qi] as number;
       for (let e = first[v] as number, end = e + (count[v] as number); e < end; e++) {
         const k = keys[e] as number;
         const child = targets[e] as number;
@@ -97,11 +137,28 @@ export class AhoCorasick {
         const fl = g > 0 && g !== child ? g : 0;
         fail[child] = fl;
         dict[child] = this.endsList[fl] ? fl : (dict[fl] as number);
-        queue.push(child);
+        order.push(child);
       }
     }
     this.fail = fail;
     this.dict = dict;
+    const out = new Int32Array(n);
+    for (let v = 0; v < n; v++) out[v] = this.endsList[v] ? v : (dict[v] as number);
+    this.out = out;
+    // full table: parents before children (BFS order), so a failure row is ready when used
+    const wide = n > 0xffff;
+    if (n * classes * (wide ? 4 : 2) <= DFA_MAX_BYTES) {
+      const delta = wide ? new Int32Array(n * classes) : new Uint16Array(n * classes);
+      for (const v of order) {
+        const row = v * classes;
+        const frow = (fail[v] as number) * classes;
+        for (let k = 1; k < classes; k++) {
+          const t = this.step(v, k);
+          delta[row + k] = v === 0 ? Math.max(t, 0) : t >= 0 ? t : (delta[frow + k] as number);
+        }
+      }
+      this.delta = delta;
+    }
     this.trie = undefined;
   }
 
@@ -121,10 +178,48 @@ export class AhoCorasick {
     return -1;
   }
 
-  /** Calls `hit(id)` for every needle occurring in `s` (an id may be reported more than once). */
-  scan(s: string, hit: (id: number) => void): void {
+  /**
+   * Calls `hit(id)` for every needle whose folded form occurs in fold(`s`).
+   * Returns false, having reported nothing reliable, when `s` holds a surrogate
+   * pair: the caller then scans fold(s) instead (see scanFolded).
+   */
+  scan(s: string, hit: (id: number) => void): boolean {
     const classOf = this.classOf;
-    const fail = this.fail;
+    const out = this.out;
+    const dict = this.dict;
+    const ends = this.endsList;
+    const delta = this.delta;
+    const classes = this.classes;
+    let v = 0;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0xd800 && c <= 0xdfff) return false;
+      const k = classOf[c] as number;
+      if (k === 0) {
+        v = 0;
+        continue;
+      }
+      if (delta !== undefined) v = delta[v * classes + k] as number;
+      else {
+        let next = this.step(v, k);
+        while (next < 0) {
+          v = this.fail[v] as number;
+          next = this.step(v, k);
+        }
+        v = next;
+      }
+      for (let o = out[v] as number; o > 0; o = dict[o] as number) {
+        const ids = ends[o] as number[];
+        for (let j = 0; j < ids.length; j++) hit(ids[j] as number);
+      }
+    }
+    return true;
+  }
+
+  /** Like scan, on text that is already folded; surrogates are ordinary code units. */
+  scanFolded(s: string, hit: (id: number) => void): void {
+    const classOf = this.classOf;
+    const out = this.out;
     const dict = this.dict;
     const ends = this.endsList;
     let v = 0;
@@ -136,15 +231,20 @@ export class AhoCorasick {
       }
       let next = this.step(v, k);
       while (next < 0) {
-        v = fail[v] as number;
+        v = this.fail[v] as number;
         next = this.step(v, k);
       }
       v = next;
-      for (let o = ends[v] ? v : (dict[v] as number); o > 0; o = dict[o] as number) {
+      for (let o = out[v] as number; o > 0; o = dict[o] as number) {
         const ids = ends[o] as number[];
         for (let j = 0; j < ids.length; j++) hit(ids[j] as number);
       }
     }
+  }
+
+  /** Scans `s` as case-insensitive text (folds it only if it holds surrogate pairs). */
+  scanText(s: string, hit: (id: number) => void): void {
+    if (!this.scan(s, hit)) this.scanFolded(fold(s), hit);
   }
 
   get size(): number {

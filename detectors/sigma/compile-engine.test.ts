@@ -81,12 +81,17 @@ describe('compiled engine', () => {
   it('keeps rules of the logsource away from events of another dataset', () => {
     const engine = engineWith(CONFIG);
     const other = { ...ev(0, '203.0.113.7', '/images/create'), event: { dataset: 'nginx.access' } };
-    const out = [...engine.process(other, 0, 0), ...engine.process({ ...other, dockguard: { endpoint: '/containers/{id}/start' } }, 1, 1)];
+    const out = [
+      ...engine.process(other, 0, 0),
+      ...engine.process({ ...other, dockguard: { endpoint: '/containers/{id}/start' } }, 1, 1),
+    ];
     expect(out).toEqual([]);
   });
 
   it('separate engines over the same compiled rules keep separate correlation state', () => {
-    const load = loadRules([{ file: 'r.yml', text: RULES.replace(/ClientIP/g, 'source.ip').replace(/Endpoint/g, 'dockguard.endpoint') }]);
+    const load = loadRules([
+      { file: 'r.yml', text: RULES.replace(/ClientIP/g, 'source.ip').replace(/Endpoint/g, 'dockguard.endpoint') },
+    ]);
     const compiled = compileRules(load);
     const a = createEngine(compiled);
     const b = createEngine(compiled);

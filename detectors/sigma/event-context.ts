@@ -10,6 +10,7 @@
  * Only own properties are read: an event cannot make `constructor` or
  * `__proto__` resolve to something inherited.
  */
+import type { Collected, FieldPlan } from './field-plan';
 import { fold } from './fold';
 
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -62,6 +63,14 @@ class Values implements FieldValues {
 }
 
 function makeValues(raw: unknown[]): FieldValues {
+  if (raw.length === 1) {
+    const v = raw[0];
+    // the common case, one string: leaves and strings are the same array
+    if (typeof v === 'string') {
+      const one = [v];
+      return new Values(true, one, one);
+    }
+  }
   const leaves: unknown[] = [];
   for (const r of raw) flattenInto(r, leaves, 0);
   const strs: string[] = [];
@@ -99,12 +108,25 @@ function collect(node: unknown, seg: string, out: unknown[], depth: number): voi
 export class EventContext {
   private readonly cache = new Map<string, FieldValues>();
   private allStrings: FieldValues | undefined;
+  /** set by prime(): its fields not in the cache are known to be absent */
+  private plan: FieldPlan | undefined;
 
   constructor(readonly event: unknown) {}
+
+  /**
+   * Fills the cache from one walk over the event (field-plan.ts): every planned
+   * field is then answered without resolving its path again.
+   */
+  prime(plan: FieldPlan, collected: Collected): void {
+    this.plan = plan;
+    for (const id of collected.found)
+      this.cache.set(plan.fields[id] as string, makeValues(collected.values[id] as unknown[]));
+  }
 
   field(name: string): FieldValues {
     let v = this.cache.get(name);
     if (v === undefined) {
+      if (this.plan?.ids.has(name)) return ABSENT;
       const raw = resolveRaw(this.event, name, splitPath(name));
       v = raw === undefined ? ABSENT : makeValues(raw);
       this.cache.set(name, v);
@@ -120,6 +142,19 @@ export class EventContext {
       this.allStrings = makeValues(leaves);
     }
     return this.allStrings;
+  }
+}
+
+/** Calls `fn` with the string form of every scalar in `v` (the haystack of keyword searches). */
+export function forEachScalarString(v: unknown, fn: (s: string) => void, depth = 0): void {
+  if (depth > 64) return;
+  if (typeof v === 'string') fn(v);
+  else if (Array.isArray(v)) for (const x of v) forEachScalarString(x, fn, depth + 1);
+  else if (v !== null && typeof v === 'object') {
+    for (const k in v) if (hasOwn.call(v, k)) forEachScalarString((v as Record<string, unknown>)[k], fn, depth + 1);
+  } else {
+    const s = scalarString(v);
+    if (s !== undefined) fn(s);
   }
 }
 

@@ -129,3 +129,22 @@ function score(ns: Needle[]): number {
   for (const n of ns) min = Math.min(min, n.text.length + (n.field === null ? -2 : 0));
   return Math.min(min, 12) * 4 - Math.log2(ns.length + 1);
 }
+
+/** The event fields the leaves of `n` read (keyword searches excluded). */
+export function leafFields(n: Node, out: Set<string> = new Set()): Set<string> {
+  switch (n.k) {
+    case 'leaf':
+      if (n.field !== null) out.add(n.field);
+      break;
+    case 'not':
+      leafFields(n.c, out);
+      break;
+    case 'and':
+    case 'or':
+      for (const c of n.c) leafFields(c, out);
+      break;
+    case 'const':
+      break;
+  }
+  return out;
+}

@@ -10,7 +10,8 @@
 import { AhoCorasick } from './aho-corasick';
 import { EventContext } from './event-context';
 import { selectLogsource, type Logsource, type LogsourceConfig, type LogsourceEntry } from './logsource-config';
-import { MAX_CLAUSES } from './ir';
+import { FieldCollector, FieldPlan } from './field-plan';
+import { leafFields, MAX_CLAUSES } from './ir';
 import type { DetectionRule } from './rule-types';
 
 interface FieldIndex {
@@ -20,11 +21,9 @@ interface FieldIndex {
   owners: number[][];
   /** clause slots satisfied by the field having any value (the empty needle) */
   presence: number[];
-  /** first segment of a dotted field name */
-  head: string;
+  /** per needle: the last event it was found in (each needle counts once per event) */
+  seen: Uint32Array;
 }
-
-const hasOwn = Object.prototype.hasOwnProperty;
 
 export interface RuleSetStats {
   rules: number;
@@ -38,10 +37,13 @@ export interface RuleSetStats {
 export class RuleSet {
   readonly rules: readonly DetectionRule[];
   private readonly indexes: FieldIndex[] = [];
-  /** Indexes of plain field names, found by walking the event's own keys. */
-  private readonly byKey = new Map<string, FieldIndex>();
-  /** Indexes of dotted names (nested paths) and of keyword searches, resolved one by one. */
-  private readonly resolved: FieldIndex[] = [];
+  /** Every field the rules read, walked once per event. */
+  readonly plan: FieldPlan;
+  /** plan field id → the index of that field */
+  private readonly indexById: Array<FieldIndex | undefined> = [];
+  private readonly collector: FieldCollector;
+  /** the index of keyword searches (literals looked for in any field) */
+  private keywordIndex: FieldIndex | undefined;
   private readonly always: number[] = [];
   /** per rule: indexes of the logsource entries that apply to it (null: no configuration) */
   private readonly entriesOf: Array<number[] | null>;
@@ -126,10 +128,23 @@ export class RuleSet {
     });
     for (const [field, fi] of byField) {
       fi.ac.build();
-      const ix = { field, ac: fi.ac, owners: fi.owners, presence: fi.presence, head: field?.split('.')[0] ?? '' };
+      const ix = {
+        field,
+        ac: fi.ac,
+        owners: fi.owners,
+        presence: fi.presence,
+        seen: new Uint32Array(fi.owners.length),
+      };
       this.indexes.push(ix);
-      if (field !== null && !field.includes('.')) this.byKey.set(field, ix);
-      else this.resolved.push(ix);
+    }
+    const fields = new Set<string>();
+    for (const ix of this.indexes) if (ix.field !== null) fields.add(ix.field);
+    for (const r of rules) leafFields(r.node, fields);
+    this.plan = new FieldPlan(fields);
+    this.collector = new FieldCollector(this.plan);
+    for (const ix of this.indexes) {
+      if (ix.field === null) this.keywordIndex = ix;
+      else this.indexById[this.plan.ids.get(ix.field) as number] = ix;
     }
   }
 
@@ -169,6 +184,7 @@ export class RuleSet {
     if (epoch === 0xffffffff) {
       this.stamp.fill(0);
       this.clauseStamp.fill(0);
+      for (const ix of this.indexes) ix.seen.fill(0);
       this.epoch = 1;
     }
     const stamp = this.stamp;
@@ -198,27 +214,39 @@ export class RuleSet {
         if (sat === clauseCount[ri]) candidates.push(ri);
       }
     };
-    const hit = (id: number): void => mark(owners[id] as number[]);
-    const scan = (ix: FieldIndex, lowers: readonly string[]): void => {
+    let seen: Uint32Array = new Uint32Array(0);
+    const hit = (id: number): void => {
+      if (seen[id] === e) return;
+      seen[id] = e;
+      mark(owners[id] as number[]);
+    };
+    const scan = (ix: FieldIndex, strs: readonly string[]): void => {
       if (ix.presence.length > 0) mark(ix.presence);
       owners = ix.owners;
-      for (let k = 0; k < lowers.length; k++) ix.ac.scan(lowers[k] as string, hit);
+      seen = ix.seen;
+      for (let k = 0; k < strs.length; k++) ix.ac.scanText(strs[k] as string, hit);
     };
-    if (this.byKey.size > 0 && event !== null && typeof event === 'object') {
-      for (const key in event) {
-        const ix = this.byKey.get(key);
-        if (ix === undefined) continue;
-        const fv = ctx.field(key);
-        if (fv.strs.length > 0) scan(ix, fv.lowers);
-      }
+    // one walk over the event collects every field any rule reads and, when
+    // keyword searches exist, hands every scalar to their automaton on the way
+    const kw = this.keywordIndex;
+    let onString: ((s: string) => void) | undefined;
+    if (kw) {
+      if (kw.presence.length > 0) mark(kw.presence);
+      const kwHit = (id: number): void => {
+        if (kw.seen[id] === e) return;
+        kw.seen[id] = e;
+        mark(kw.owners[id] as number[]);
+      };
+      onString = (str) => kw.ac.scanText(str, kwHit);
     }
-    const isObject = event !== null && typeof event === 'object';
-    for (const ix of this.resolved) {
-      const f = ix.field;
-      // a dotted name resolves only through its whole key or its first segment
-      if (f !== null && !(isObject && (hasOwn.call(event, f) || hasOwn.call(event, ix.head)))) continue;
-      const fv = f === null ? ctx.anyField() : ctx.field(f);
-      if (fv.strs.length > 0) scan(ix, fv.lowers);
+    const collected = this.collector.collect(event, onString);
+    ctx.prime(this.plan, collected);
+    const fieldNames = this.plan.fields;
+    for (const id of collected.found) {
+      const ix = this.indexById[id];
+      if (ix === undefined) continue;
+      const fv = ctx.field(fieldNames[id] as string);
+      if (fv.strs.length > 0) scan(ix, fv.strs);
     }
     candidates.sort((a, b) => a - b);
     const out: number[] = [];
