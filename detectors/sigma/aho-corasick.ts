@@ -11,12 +11,14 @@
  * to fold first.
  *
  * Layout for speed: a small alphabet (characters that occur in no needle send
- * the automaton back to the root); a full transition table when it fits in
- * DFA_MAX_BYTES, else a dense root row plus sorted sparse transitions.
+ * the automaton back to the root), ASCII characters numbered first; a full
+ * transition table over the ASCII classes when it fits in DFA_MAX_BYTES (rule
+ * literals are mostly ASCII, and one emoji rule must not cost a table column
+ * per emoji); sorted sparse transitions for the rest.
  */
 import { fold } from './fold';
 
-export const DFA_MAX_BYTES = 16 * 1024 * 1024;
+export const DFA_MAX_BYTES = 32 * 1024 * 1024;
 
 /** folded code unit → code units that fold to it (computed once) */
 let inverseFold: Map<number, number[]> | undefined;
@@ -55,8 +57,10 @@ export class AhoCorasick {
   private dict = new Int32Array(0);
   /** per node: the first node of its output chain (itself or a dictionary link), or -1 */
   private out = new Int32Array(0);
-  /** full transition table (node × class), when it fits */
+  /** transition table (node × ASCII class), when it fits */
   private delta: Uint16Array | Int32Array | undefined;
+  /** columns of `delta`: class 0 and the ASCII classes */
+  private dfaCols = 1;
   private nodes = 1;
 
   add(needle: string, id: number): void {
@@ -88,13 +92,16 @@ export class AhoCorasick {
     // alphabet: class 0 = characters that fold to no needle character
     const classOf = new Uint16Array(65536);
     let classes = 1;
-    for (const kids of trie)
-      for (const c of kids.keys())
-        if (classOf[c] === 0) {
-          classOf[c] = classes;
-          for (const v of foldVariants(c)) if (classOf[v] === 0) classOf[v] = classes;
-          classes++;
-        }
+    for (const ascii of [true, false]) {
+      for (const kids of trie)
+        for (const c of kids.keys())
+          if (classOf[c] === 0 && c < 128 === ascii) {
+            classOf[c] = classes;
+            for (const v of foldVariants(c)) if (classOf[v] === 0) classOf[v] = classes;
+            classes++;
+          }
+      if (ascii) this.dfaCols = classes;
+    }
     this.classOf = classOf;
     this.classes = classes;
     let edges = 0;
@@ -147,12 +154,13 @@ export class AhoCorasick {
     this.out = out;
     // full table: parents before children (BFS order), so a failure row is ready when used
     const wide = n > 0xffff;
-    if (n * classes * (wide ? 4 : 2) <= DFA_MAX_BYTES) {
-      const delta = wide ? new Int32Array(n * classes) : new Uint16Array(n * classes);
+    const cols = this.dfaCols;
+    if (n * cols * (wide ? 4 : 2) <= DFA_MAX_BYTES) {
+      const delta = wide ? new Int32Array(n * cols) : new Uint16Array(n * cols);
       for (const v of order) {
-        const row = v * classes;
-        const frow = (fail[v] as number) * classes;
-        for (let k = 1; k < classes; k++) {
+        const row = v * cols;
+        const frow = (fail[v] as number) * cols;
+        for (let k = 1; k < cols; k++) {
           const t = this.step(v, k);
           delta[row + k] = v === 0 ? Math.max(t, 0) : t >= 0 ? t : (delta[frow + k] as number);
         }
@@ -189,7 +197,7 @@ export class AhoCorasick {
     const dict = this.dict;
     const ends = this.endsList;
     const delta = this.delta;
-    const classes = this.classes;
+    const cols = this.dfaCols;
     let v = 0;
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
@@ -199,7 +207,7 @@ export class AhoCorasick {
         v = 0;
         continue;
       }
-      if (delta !== undefined) v = delta[v * classes + k] as number;
+      if (delta !== undefined && k < cols) v = delta[v * cols + k] as number;
       else {
         let next = this.step(v, k);
         while (next < 0) {
