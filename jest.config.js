@@ -5,8 +5,10 @@ const base = {
   setupFiles: ['<rootDir>/test/setup-v8-flags.ts'],
 };
 module.exports = {
+  // integration suites talk to real services; a generous bound, not a benchmark
+  testTimeout: 120000,
   projects: [
     { ...base, displayName: 'unit', roots: ['<rootDir>/detectors', '<rootDir>/pipelines'] },
-    { ...base, displayName: 'integration', roots: ['<rootDir>/test'], testTimeout: 120000 },
+    { ...base, displayName: 'integration', roots: ['<rootDir>/test'] },
   ],
 };

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The one test command (`npm test`): type-check, lint, format check, every jest
-# suite (unit and integration) and the rule pack's own tests. It starts whatever
-# services the suites need; today none are needed beyond Node.
+# suite (unit, integration, conformance) and the rule pack's own tests. It starts
+# the real services the integration suites need (deploy/local/: Kafka, Elasticsearch,
+# dockerd); set DOCKGUARD_SERVICES=none to run without them (those suites then skip
+# with a message).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +14,18 @@ npx tsc -p tsconfig.json --noEmit
 echo "== lint"
 npx eslint .
 npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
-echo "== jest"
-npx jest --ci
+
+services=${DOCKGUARD_SERVICES:-all}
+if [ "$services" != none ]; then
+  echo "== services ($services)"
+  # a no-op when they already run (deploy/local/README.md)
+  # shellcheck disable=SC2086
+  deploy/local/services.sh start $services
+  # shellcheck disable=SC2086
+  set -a; eval "$(deploy/local/services.sh env $services)"; set +a
+fi
+
 echo "== rule tests"
 bin/dockguard rules test sigma-rules
+echo "== jest"
+npx jest --ci
