@@ -19,6 +19,8 @@
 import { fold } from './fold';
 
 export const DFA_MAX_BYTES = 32 * 1024 * 1024;
+/** class of every surrogate code unit in `classOf` (never a real class: classes < 65535) */
+const SURROGATE = 0xffff;
 
 /** folded code unit → code units that fold to it (computed once) */
 let inverseFold: Map<number, number[]> | undefined;
@@ -61,6 +63,8 @@ export class AhoCorasick {
   private delta: Uint16Array | Int32Array | undefined;
   /** columns of `delta`: class 0 and the ASCII classes */
   private dfaCols = 1;
+  /** the classes of surrogate code units that occur in needles */
+  private readonly surrogateClass = new Map<number, number>();
   private nodes = 1;
 
   add(needle: string, id: number): void {
@@ -167,6 +171,12 @@ export class AhoCorasick {
       }
       this.delta = delta;
     }
+    // surrogates are diverted (after the transitions took their real classes):
+    // scan() hands strings holding them back to be folded first
+    for (let u = 0xd800; u <= 0xdfff; u++) {
+      if (classOf[u] !== 0) this.surrogateClass.set(u, classOf[u] as number);
+      classOf[u] = SURROGATE;
+    }
     this.trie = undefined;
   }
 
@@ -194,21 +204,19 @@ export class AhoCorasick {
   scan(s: string, hit: (id: number) => void): boolean {
     const classOf = this.classOf;
     const out = this.out;
-    const dict = this.dict;
-    const ends = this.endsList;
     const delta = this.delta;
     const cols = this.dfaCols;
     let v = 0;
     for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0xd800 && c <= 0xdfff) return false;
-      const k = classOf[c] as number;
+      const k = classOf[s.charCodeAt(i)] as number;
       if (k === 0) {
         v = 0;
         continue;
       }
-      if (delta !== undefined && k < cols) v = delta[v * cols + k] as number;
+      if (k < cols && delta !== undefined) v = delta[v * cols + k] as number;
       else {
+        // surrogates carry their own class: their folding is per code point
+        if (k === SURROGATE) return false;
         let next = this.step(v, k);
         while (next < 0) {
           v = this.fail[v] as number;
@@ -216,23 +224,28 @@ export class AhoCorasick {
         }
         v = next;
       }
-      for (let o = out[v] as number; o > 0; o = dict[o] as number) {
-        const ids = ends[o] as number[];
-        for (let j = 0; j < ids.length; j++) hit(ids[j] as number);
-      }
+      const o = out[v] as number;
+      if (o > 0) this.report(o, hit);
     }
     return true;
+  }
+
+  private report(first: number, hit: (id: number) => void): void {
+    for (let o = first; o > 0; o = this.dict[o] as number) {
+      const ids = this.endsList[o] as number[];
+      for (let j = 0; j < ids.length; j++) hit(ids[j] as number);
+    }
   }
 
   /** Like scan, on text that is already folded; surrogates are ordinary code units. */
   scanFolded(s: string, hit: (id: number) => void): void {
     const classOf = this.classOf;
     const out = this.out;
-    const dict = this.dict;
-    const ends = this.endsList;
     let v = 0;
     for (let i = 0; i < s.length; i++) {
-      const k = classOf[s.charCodeAt(i)] as number;
+      let k = classOf[s.charCodeAt(i)] as number;
+      // in folded text a surrogate is an ordinary code unit, found in needles or not
+      if (k === SURROGATE) k = this.surrogateClass.get(s.charCodeAt(i)) ?? 0;
       if (k === 0) {
         v = 0;
         continue;
@@ -243,10 +256,8 @@ export class AhoCorasick {
         next = this.step(v, k);
       }
       v = next;
-      for (let o = out[v] as number; o > 0; o = dict[o] as number) {
-        const ids = ends[o] as number[];
-        for (let j = 0; j < ids.length; j++) hit(ids[j] as number);
-      }
+      const o = out[v] as number;
+      if (o > 0) this.report(o, hit);
     }
   }
 

@@ -130,12 +130,34 @@ function best(cands: string[][]): string[] | null {
   return b;
 }
 
+/** The strings a group can match when each of its branches is a plain literal, else null. */
+function literalAlternatives(it: Item): string[] | null {
+  if (it.t !== 'group' || it.min !== 1) return null;
+  const out: string[] = [];
+  for (const seq of it.alts) {
+    let str = '';
+    for (const x of seq) {
+      if (x.t !== 'lit' || x.min !== 1 || x.max !== 1) return null;
+      str += x.c;
+    }
+    out.push(str);
+  }
+  return out;
+}
+
+const MAX_RUN_VARIANTS = 16;
+
 function seqNeedles(seq: Item[]): string[] | null {
   const cands: string[][] = [];
-  let run = '';
+  // the literal text read so far, as the set of its spellings (a literal
+  // alternation such as (cmd|powershell) multiplies them)
+  let run: string[] = [''];
   const flush = (): void => {
-    if (run) cands.push([run]);
-    run = '';
+    if (run.every((r) => r.length > 0)) cands.push([...new Set(run)]);
+    run = [''];
+  };
+  const append = (c: string): void => {
+    run = run.map((r) => r + c);
   };
   for (const it of seq) {
     switch (it.t) {
@@ -143,18 +165,23 @@ function seqNeedles(seq: Item[]): string[] | null {
         break;
       case 'lit':
         if (it.min === 0) flush();
-        else if (it.max === 1 && it.min === 1) run += it.c;
+        else if (it.max === 1 && it.min === 1) append(it.c);
         else {
           // c{2,} : the run before ends with c, and c starts the next run
-          run += it.c.repeat(Math.min(it.min, 8));
+          append(it.c.repeat(Math.min(it.min, 8)));
           flush();
-          run = it.c;
+          run = [it.c];
         }
         break;
       case 'any':
         flush();
         break;
       case 'group': {
+        const alts = literalAlternatives(it);
+        if (alts && !alts.includes('') && alts.length * run.length <= MAX_RUN_VARIANTS) {
+          run = run.flatMap((r) => alts.map((a) => r + a));
+          break;
+        }
         flush();
         if (it.min >= 1) {
           const g = altNeedles(it.alts);

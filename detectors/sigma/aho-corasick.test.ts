@@ -1,0 +1,52 @@
+import { AhoCorasick } from './aho-corasick';
+import { fold } from './fold';
+
+function rng(seed: number): (n: number) => number {
+  let x = seed;
+  return (n) => {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    return x % n;
+  };
+}
+
+// characters whose case folding is unusual: Kelvin sign, Greek sigma forms, dotted I, an emoji
+const ALPHABET = ['a', 'b', 'k', 'K', '\u212a', 'σ', 'Σ', 'ς', 'İ', 'i', '\\', '.', ' ', '😀', 'é', 'É'];
+
+function found(ac: AhoCorasick, text: string): Set<number> {
+  const out = new Set<number>();
+  ac.scanText(text, (id) => out.add(id));
+  return out;
+}
+
+describe('Aho-Corasick', () => {
+  it('reports exactly the needles contained in the folded text (random needles and texts)', () => {
+    const rnd = rng(11);
+    for (let round = 0; round < 60; round++) {
+      const ac = new AhoCorasick();
+      const needles: string[] = [];
+      for (let k = 0; k < 30; k++) {
+        const n = fold(Array.from({ length: 1 + rnd(4) }, () => ALPHABET[rnd(ALPHABET.length)]).join(''));
+        needles.push(n);
+        ac.add(n, k);
+      }
+      ac.build();
+      for (let t = 0; t < 40; t++) {
+        const text = Array.from({ length: rnd(24) }, () => ALPHABET[rnd(ALPHABET.length)]).join('');
+        const want = new Set(needles.flatMap((n, id) => (fold(text).includes(n) ? [id] : [])));
+        expect([text, [...found(ac, text)].sort((a, b) => a - b)]).toEqual([text, [...want].sort((a, b) => a - b)]);
+      }
+    }
+  });
+
+  it('uses the sparse path for non-ASCII classes and agrees with the table path', () => {
+    const ac = new AhoCorasick();
+    ac.add('c:\\windows\\', 0);
+    ac.add('😀x', 1);
+    ac.add('σoς', 2);
+    ac.build();
+    expect([...found(ac, 'C:\\WINDOWS\\system32')]).toEqual([0]);
+    expect([...found(ac, 'a😀X')]).toEqual([1]);
+    expect([...found(ac, 'ΣOΣ')]).toEqual([2]);
+    expect([...found(ac, 'nothing here')]).toEqual([]);
+  });
+});
