@@ -120,6 +120,20 @@ function anyStr(test: StringTest, cased: boolean): LeafTester {
   };
 }
 
+/**
+ * A list of CIDR values tests the same address once per network: remember the
+ * last address parsed (a pure cache: same string, same result).
+ */
+let memoIpText: string | undefined;
+let memoIp: ReturnType<typeof parseIp>;
+function parseIpMemo(s: string): ReturnType<typeof parseIp> {
+  if (s !== memoIpText) {
+    memoIpText = s;
+    memoIp = parseIp(s);
+  }
+  return memoIp;
+}
+
 export interface ParsedKey {
   field: string;
   modifiers: Modifier[];
@@ -369,7 +383,7 @@ export function compileItem(
       return {
         tester: (fv) => {
           for (const s of fv.strs) {
-            const ip = parseIp(s);
+            const ip = parseIpMemo(s);
             if (ip && inNetwork(ip, net)) return true;
           }
           return false;
