@@ -24,7 +24,8 @@ describe('Aho-Corasick', () => {
     for (let round = 0; round < 60; round++) {
       const ac = new AhoCorasick();
       const needles: string[] = [];
-      for (let k = 0; k < 30; k++) {
+      const count = 1 + rnd(30); // few needles use includes(), more the automaton
+      for (let k = 0; k < count; k++) {
         const n = fold(Array.from({ length: 1 + rnd(4) }, () => ALPHABET[rnd(ALPHABET.length)]).join(''));
         needles.push(n);
         ac.add(n, k);
@@ -38,11 +39,13 @@ describe('Aho-Corasick', () => {
     }
   });
 
-  it('uses the sparse path for non-ASCII classes and agrees with the table path', () => {
+  it('handles ASCII (table), non-ASCII and astral needles alike', () => {
     const ac = new AhoCorasick();
     ac.add('c:\\windows\\', 0);
     ac.add('😀x', 1);
-    ac.add('σoς', 2);
+    ac.add(fold('σoς'), 2);
+    // enough other needles to use the automaton rather than includes()
+    for (let k = 0; k < 10; k++) ac.add(`filler${k}`, 100 + k);
     ac.build();
     expect([...found(ac, 'C:\\WINDOWS\\system32')]).toEqual([0]);
     expect([...found(ac, 'a😀X')]).toEqual([1]);

@@ -19,6 +19,8 @@
 import { fold } from './fold';
 
 export const DFA_MAX_BYTES = 32 * 1024 * 1024;
+/** automata with at most this many needles search with String.prototype.includes */
+export const FEW_NEEDLES = 4;
 /** class of every surrogate code unit in `classOf` (never a real class: classes < 65535) */
 const SURROGATE = 0xffff;
 
@@ -66,10 +68,14 @@ export class AhoCorasick {
   /** the classes of surrogate code units that occur in needles */
   private readonly surrogateClass = new Map<number, number>();
   private nodes = 1;
+  private readonly needles: Array<[string, number]> = [];
+  /** with this few needles, V8's own substring search on the folded text beats the automaton */
+  private few = false;
 
   add(needle: string, id: number): void {
     const trie = this.trie;
     if (!trie) throw new Error('AhoCorasick: add after build');
+    this.needles.push([needle, id]);
     let node = 0;
     for (let i = 0; i < needle.length; i++) {
       const c = needle.charCodeAt(i);
@@ -91,6 +97,7 @@ export class AhoCorasick {
   build(): void {
     const trie = this.trie;
     if (!trie) return;
+    this.few = this.needles.length <= FEW_NEEDLES;
     const n = trie.length;
     this.nodes = n;
     // alphabet: class 0 = characters that fold to no needle character
@@ -263,6 +270,11 @@ export class AhoCorasick {
 
   /** Scans `s` as case-insensitive text (folds it only if it holds surrogate pairs). */
   scanText(s: string, hit: (id: number) => void): void {
+    if (this.few) {
+      const f = fold(s);
+      for (const [n, id] of this.needles) if (f.includes(n)) hit(id);
+      return;
+    }
     if (!this.scan(s, hit)) this.scanFolded(fold(s), hit);
   }
 
