@@ -69,6 +69,8 @@ export class AhoCorasick {
   private readonly surrogateClass = new Map<number, number>();
   private nodes = 1;
   private readonly needles: Array<[string, number]> = [];
+  /** per node: the epoch its output chain was last reported in */
+  private reported = new Uint32Array(0);
   /** with this few needles, V8's own substring search on the folded text beats the automaton */
   private few = false;
 
@@ -163,6 +165,7 @@ export class AhoCorasick {
     const out = new Int32Array(n);
     for (let v = 0; v < n; v++) out[v] = this.endsList[v] ? v : (dict[v] as number);
     this.out = out;
+    this.reported = new Uint32Array(n);
     // full table: parents before children (BFS order), so a failure row is ready when used
     const wide = n > 0xffff;
     const cols = this.dfaCols;
@@ -208,8 +211,9 @@ export class AhoCorasick {
    * Returns false, having reported nothing reliable, when `s` holds a surrogate
    * pair: the caller then scans fold(s) instead (see scanFolded).
    */
-  scan(s: string, hit: (id: number) => void): boolean {
+  scan(s: string, hit: (id: number) => void, epoch = 0): boolean {
     const classOf = this.classOf;
+    const reported = this.reported;
     const out = this.out;
     const delta = this.delta;
     const cols = this.dfaCols;
@@ -232,7 +236,11 @@ export class AhoCorasick {
         v = next;
       }
       const o = out[v] as number;
-      if (o > 0) this.report(o, hit);
+      // a short literal can end at almost every character: report each output chain once per epoch
+      if (o > 0 && (epoch === 0 || reported[o] !== epoch)) {
+        if (epoch !== 0) reported[o] = epoch;
+        this.report(o, hit);
+      }
     }
     return true;
   }
@@ -269,13 +277,21 @@ export class AhoCorasick {
   }
 
   /** Scans `s` as case-insensitive text (folds it only if it holds surrogate pairs). */
-  scanText(s: string, hit: (id: number) => void): void {
+  scanText(s: string, hit: (id: number) => void, epoch = 0): void {
     if (this.few) {
       const f = fold(s);
       for (const [n, id] of this.needles) if (f.includes(n)) hit(id);
       return;
     }
-    if (!this.scan(s, hit)) this.scanFolded(fold(s), hit);
+    if (!this.scan(s, hit, epoch)) this.scanFolded(fold(s), hit);
+  }
+
+  /**
+   * `epoch` numbers the event being scanned (1, 2, …): within one epoch each
+   * output is reported once, however often it occurs. Call when epochs restart.
+   */
+  resetEpochs(): void {
+    this.reported.fill(0);
   }
 
   get size(): number {

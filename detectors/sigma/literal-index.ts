@@ -116,7 +116,10 @@ export class LiteralIndex {
   }
 
   resetSeen(): void {
-    for (const ix of this.indexes) ix.seen.fill(0);
+    for (const ix of this.indexes) {
+      ix.seen.fill(0);
+      ix.ac.resetEpochs();
+    }
   }
 
   /** Pushes onto `out` the rules of this index that can match the event (epoch: the event's stamp). */
@@ -161,7 +164,7 @@ export class LiteralIndex {
         kw.seen[id] = e;
         mark(kw.owners[id] as number[]);
       };
-      onString = (str) => kw.ac.scanText(str, kwHit);
+      onString = (str) => kw.ac.scanText(str, kwHit, e);
     }
     const collected = this.collector.collect(event, onString);
     ctx.prime(this.plan, collected);
@@ -174,7 +177,7 @@ export class LiteralIndex {
       if (ix.presence.length > 0) mark(ix.presence);
       owners = ix.owners;
       seen = ix.seen;
-      for (let k = 0; k < strs.length; k++) ix.ac.scanText(strs[k] as string, hit);
+      for (let k = 0; k < strs.length; k++) ix.ac.scanText(strs[k] as string, hit, e);
     }
   }
 }
