@@ -1,13 +1,6 @@
+import { seededInts } from './test-helpers';
 import { AhoCorasick } from './aho-corasick';
 import { fold } from './fold';
-
-function rng(seed: number): (n: number) => number {
-  let x = seed;
-  return (n) => {
-    x = (x * 1103515245 + 12345) & 0x7fffffff;
-    return x % n;
-  };
-}
 
 // characters whose case folding is unusual: Kelvin sign, Greek sigma forms, dotted I, an emoji
 const ALPHABET = ['a', 'b', 'k', 'K', '\u212a', 'σ', 'Σ', 'ς', 'İ', 'i', '\\', '.', ' ', '😀', 'é', 'É'];
@@ -20,7 +13,7 @@ function found(ac: AhoCorasick, text: string): Set<number> {
 
 describe('Aho-Corasick', () => {
   it('reports exactly the needles contained in the folded text (random needles and texts)', () => {
-    const rnd = rng(11);
+    const rnd = seededInts(11);
     for (let round = 0; round < 60; round++) {
       const ac = new AhoCorasick();
       const needles: string[] = [];

@@ -228,12 +228,7 @@ export class AhoCorasick {
       else {
         // surrogates carry their own class: their folding is per code point
         if (k === SURROGATE) return false;
-        let next = this.step(v, k);
-        while (next < 0) {
-          v = this.fail[v] as number;
-          next = this.step(v, k);
-        }
-        v = next;
+        v = this.follow(v, k);
       }
       const o = out[v] as number;
       // a short literal can end at almost every character: report each output chain once per epoch
@@ -243,6 +238,16 @@ export class AhoCorasick {
       }
     }
     return true;
+  }
+
+  /** The automaton's move from `v` on class `k`, through failure links (the sparse path). */
+  private follow(v: number, k: number): number {
+    let next = this.step(v, k);
+    while (next < 0) {
+      v = this.fail[v] as number;
+      next = this.step(v, k);
+    }
+    return next;
   }
 
   private report(first: number, hit: (id: number) => void): void {
@@ -265,12 +270,7 @@ export class AhoCorasick {
         v = 0;
         continue;
       }
-      let next = this.step(v, k);
-      while (next < 0) {
-        v = this.fail[v] as number;
-        next = this.step(v, k);
-      }
-      v = next;
+      v = this.follow(v, k);
       const o = out[v] as number;
       if (o > 0) this.report(o, hit);
     }

@@ -1,13 +1,5 @@
+import { seededInts } from './test-helpers';
 import { compilePike, PIKE_MAX_PROGRAM } from './pike-vm';
-
-/** Seeded generator, so a failure reproduces. */
-function rng(seed: number): (n: number) => number {
-  let x = seed;
-  return (n) => {
-    x = (x * 1103515245 + 12345) & 0x7fffffff;
-    return x % n;
-  };
-}
 
 describe('Pike VM', () => {
   it('agrees with JavaScript RegExp on random patterns of the Sigma subset', () => {
@@ -31,7 +23,7 @@ describe('Pike VM', () => {
       'x{2,3}',
       '(?:a|)',
     ];
-    const rnd = rng(42);
+    const rnd = seededInts(42);
     let compared = 0;
     for (let k = 0; k < 5000; k++) {
       let pat = '';

@@ -1,13 +1,6 @@
+import { seededInts } from './test-helpers';
 import { fold } from './fold';
 import { regexNeedles } from './regex-needles';
-
-function rng(seed: number): (n: number) => number {
-  let x = seed;
-  return (n) => {
-    x = (x * 1103515245 + 12345) & 0x7fffffff;
-    return x % n;
-  };
-}
 
 describe('regex literal extraction', () => {
   it('finds the literals of common shapes', () => {
@@ -41,7 +34,7 @@ describe('regex literal extraction', () => {
       'ab',
       'ca',
     ];
-    const rnd = rng(7);
+    const rnd = seededInts(7);
     let checked = 0;
     for (let k = 0; k < 4000; k++) {
       let pat = '';

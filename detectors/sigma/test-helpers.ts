@@ -130,3 +130,12 @@ export function logsourceConfig(text: string, file = 'logsources.yml'): Logsourc
   if (!config) throw new Error('config did not compile:\n' + errors.map((e) => e.format()).join('\n'));
   return config;
 }
+
+/** A seeded generator of integers in [0, n), so a failing random case reproduces. */
+export function seededInts(seed: number): (n: number) => number {
+  let x = seed;
+  return (n) => {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    return x % n;
+  };
+}
