@@ -100,3 +100,52 @@ describe('compiled engine', () => {
     expect(a.process(ev(10, '1.2.3.4', '/containers/{id}/start'), 1, 10).map((o) => o.kind)).toEqual(['correlation']);
   });
 });
+
+describe('logsource entry guards', () => {
+  const config = `
+logsources:
+  proc:
+    product: windows
+    category: process_creation
+    conditions:
+      Channel: Microsoft-Windows-Sysmon/Operational
+      EventID: [1, 4688]
+`;
+  const rule = `
+title: cmd
+logsource: { product: windows, category: process_creation }
+detection:
+  sel: { Image|endswith: '\\cmd.exe' }
+  condition: sel
+`;
+  function setup() {
+    const doc = parseYamlSource('c.yml', config).documents[0];
+    const cfg = compileLogsourceConfig(doc!, 'c.yml').config!;
+    const load = loadRules([{ file: 'r.yml', text: rule }], { logsources: [cfg] });
+    return compileRules(load, [cfg]).ruleSet;
+  }
+  const base = { Image: 'C:\\Windows\\System32\\cmd.exe' };
+
+  it('admits the guard value in any letter case, and numbers as their string form', () => {
+    const rs = setup();
+    for (const ev of [
+      { ...base, Channel: 'microsoft-windows-sysmon/OPERATIONAL', EventID: 1 },
+      { ...base, Channel: 'Microsoft-Windows-Sysmon/Operational', EventID: '4688' },
+    ]) {
+      expect(rs.matchIndexes(ev)).toEqual([0]);
+      expect(rs.matchAllNaive(ev)).toEqual([0]);
+    }
+  });
+
+  it('rejects events without the guard value, or failing another condition', () => {
+    const rs = setup();
+    for (const ev of [
+      { ...base, Channel: 'Security', EventID: 1 },
+      { ...base, EventID: 1 },
+      { ...base, Channel: 'Microsoft-Windows-Sysmon/Operational', EventID: 3 },
+    ]) {
+      expect(rs.matchIndexes(ev)).toEqual([]);
+      expect(rs.matchAllNaive(ev)).toEqual([]);
+    }
+  });
+});

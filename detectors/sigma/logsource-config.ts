@@ -9,6 +9,7 @@
  * loader warns); without one, every rule applies to every event.
  */
 import { DockguardError, type ErrorCode, type Severity } from '../errors';
+import { fold } from './fold';
 import { and, toPredicate, type Node, type Pred } from './ir';
 import { compileItem, type CompileEnv } from './value-compiler';
 import type { SourceDocument, YamlPath } from './yaml-source';
@@ -24,6 +25,23 @@ export interface LogsourceEntry {
   match: Logsource;
   rewrite: Logsource | undefined;
   condition: Pred;
+  /**
+   * One plain equality the conditions require (field and its folded values),
+   * when there is one: an event whose field has none of these values cannot
+   * satisfy the entry, so the rule set can skip evaluating it.
+   */
+  guard: { field: string; values: string[] } | undefined;
+}
+
+/** The first condition that is a plain value or list of values (no wildcards, no null). */
+function guardOf(conds: Record<string, unknown>): LogsourceEntry['guard'] {
+  for (const [field, value] of Object.entries(conds)) {
+    const list = Array.isArray(value) ? value : [value];
+    if (list.length === 0 || field.includes('|')) continue;
+    if (!list.every((x) => typeof x === 'number' || (typeof x === 'string' && !/[*?\\]/.test(x)))) continue;
+    return { field, values: list.map((x) => fold(String(x))) };
+  }
+  return undefined;
 }
 
 export interface LogsourceConfig {
@@ -102,6 +120,7 @@ export function compileLogsourceConfig(
       if (rw !== undefined && !isMap(rw)) bad('rewrite must be a map', [...p, 'rewrite']);
       const conds = e['conditions'];
       let node: Node = { k: 'const', v: true };
+      let guard: LogsourceEntry['guard'];
       if (conds !== undefined && conds !== null) {
         if (!isMap(conds)) bad('conditions must map field names to values', [...p, 'conditions']);
         else {
@@ -111,9 +130,10 @@ export function compileLogsourceConfig(
             if (n) parts.push(n);
           }
           node = and(parts);
+          guard = guardOf(conds);
         }
       }
-      entries.push({ name, match, rewrite, condition: toPredicate(node) });
+      entries.push({ name, match, rewrite, condition: toPredicate(node), guard });
     }
   if (errors.some((e) => e.severity === 'error')) return { errors };
   return { config: { file, entries, fieldmappings }, errors };

@@ -41,6 +41,10 @@ export class RuleSet {
   private readonly effectiveLogsource: Logsource[] = [];
   private readonly state: ClauseState;
   private epoch = 0;
+  /** guard field → folded value → entries that value admits (see LogsourceEntry.guard) */
+  private readonly guards = new Map<string, Map<string, number[]>>();
+  /** per entry: guarded or not */
+  private readonly guarded: Uint8Array;
 
   constructor(rules: readonly DetectionRule[], logsources: readonly LogsourceConfig[] = []) {
     this.rules = rules;
@@ -78,6 +82,21 @@ export class RuleSet {
     });
     this.entryStamp = new Uint32Array(this.entries.length);
     this.entryResult = new Uint8Array(this.entries.length);
+    this.guarded = new Uint8Array(this.entries.length);
+    this.entries.forEach((e, id) => {
+      if (!e.guard) return;
+      this.guarded[id] = 1;
+      let byValue = this.guards.get(e.guard.field);
+      if (!byValue) {
+        byValue = new Map();
+        this.guards.set(e.guard.field, byValue);
+      }
+      for (const v of e.guard.values) {
+        const list = byValue.get(v);
+        if (list) list.push(id);
+        else byValue.set(v, [id]);
+      }
+    });
     if (logsources.length === 0) {
       this.groups.push({
         gate: null,
@@ -93,6 +112,27 @@ export class RuleSet {
     }
   }
 
+  /**
+   * Guarded entries whose guard value the event does not have are settled as
+   * false for this epoch without evaluating them; the rest stay to be evaluated.
+   */
+  private settleGuards(ctx: EventContext): void {
+    if (this.guards.size === 0) return;
+    const epoch = this.epoch;
+    // first every guarded entry is false; the event's guard values reopen theirs
+    this.guarded.forEach((g, id) => {
+      if (g === 1) {
+        this.entryStamp[id] = epoch;
+        this.entryResult[id] = 0;
+      }
+    });
+    for (const [field, byValue] of this.guards)
+      for (const v of ctx.field(field).lowers) {
+        const ids = byValue.get(v);
+        if (ids) for (const id of ids) this.entryStamp[id] = 0;
+      }
+  }
+
   /** Whether entry `id`'s conditions hold for the event of the current epoch. */
   private entryHolds(id: number, ctx: EventContext): boolean {
     if (this.entryStamp[id] !== this.epoch) {
@@ -100,6 +140,11 @@ export class RuleSet {
       this.entryResult[id] = (this.entries[id] as LogsourceEntry).condition(ctx) ? 1 : 0;
     }
     return this.entryResult[id] === 1;
+  }
+
+  private admits(gate: readonly number[], ctx: EventContext): boolean {
+    for (let i = 0; i < gate.length; i++) if (this.entryHolds(gate[i] as number, ctx)) return true;
+    return false;
   }
 
   stats(): RuleSetStats {
@@ -135,9 +180,10 @@ export class RuleSet {
   /** Indexes (into `rules`) of the rules that match, in rule order. */
   matchIndexes(event: unknown, ctx: EventContext = new EventContext(event)): number[] {
     const epoch = this.nextEpoch();
+    this.settleGuards(ctx);
     const candidates: number[] = [];
     for (const g of this.groups) {
-      if (g.gate !== null && !g.gate.some((id) => this.entryHolds(id, ctx))) continue;
+      if (g.gate !== null && !this.admits(g.gate, ctx)) continue;
       g.index.candidates(event, ctx, epoch, candidates);
     }
     candidates.sort((a, b) => a - b);
@@ -154,6 +200,7 @@ export class RuleSet {
   matchAllNaive(event: unknown): number[] {
     const ctx = new EventContext(event);
     this.nextEpoch();
+    this.settleGuards(ctx);
     const out: number[] = [];
     this.rules.forEach((r, ri) => {
       const ids = this.entriesOf[ri];
