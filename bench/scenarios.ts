@@ -237,7 +237,7 @@ export function linux(cfg: BenchConfig): ScenarioResult {
 export const WINDOWS_BAR = 20_000;
 
 export function windows(cfg: BenchConfig): ScenarioResult {
-  const title = '2. all sigmahq/rules on Windows process-creation events';
+  const title = '2. all sigmahq/rules on Windows process-creation events, no logsource configuration';
   log(title);
   if (!fs.existsSync(cfg.corpus)) {
     log(`  SKIPPED: ${cfg.corpus} not found (set SIGMAHQ_RULES or --corpus to the SigmaHQ rules/ directory)`);
@@ -249,25 +249,49 @@ export function windows(cfg: BenchConfig): ScenarioResult {
   const idx = timed('2 windows: indexed', n, events.length, matchBatch(l.ruleSet, events), cfg);
   const invariant = checkInvariant(l.ruleSet, events);
   const naive = timed('2 windows: naive (every rule)', n, events.length, naiveBatch(l.ruleSet, events), cfg);
-  // the same rules under a logsource configuration, as deployed: each rule sees its own log type only
-  log('  with a logsource configuration (bench/windows-logsources.ts):');
-  const cfgDoc = parseYamlSource('windows-logsources.yml', windowsLogsourceConfig()).documents[0];
-  const compiledCfg = cfgDoc ? compileLogsourceConfig(cfgDoc, 'windows-logsources.yml') : undefined;
-  if (!compiledCfg?.config)
-    throw new Error(`benchmark logsource config: ${compiledCfg?.errors.map((e) => e.format()).join('; ')}`);
-  const lc = load(readYamlTree(cfg.corpus), [compiledCfg.config]);
-  const gated = timed('2 windows: indexed, logsources', n, events.length, matchBatch(lc.ruleSet, events), cfg);
-  const invariantCfg = checkInvariant(lc.ruleSet, events);
   const bars = [
-    `bar: ≥ ${fmtInt(WINDOWS_BAR)} events/s per core at ${fmtInt(n)} rules → ${fmtInt(idx.eps)} events/s without a logsource configuration: ${idx.eps >= WINDOWS_BAR ? 'MET' : 'MISSED'}; ${fmtInt(gated.eps)} events/s with one: ${gated.eps >= WINDOWS_BAR ? 'MET' : 'MISSED'}`,
+    `bar: ≥ ${fmtInt(WINDOWS_BAR)} events/s per core at ${fmtInt(n)} rules → ${fmtInt(idx.eps)} events/s: ${idx.eps >= WINDOWS_BAR ? 'MET' : 'MISSED'}`,
     `index gain over naive: ×${(idx.eps / naive.eps).toFixed(1)}`,
-    `with the logsource configuration: ${invariantCfg}`,
   ];
   for (const b of bars) log(`  ${b}`);
   return {
     id: '2',
     title,
-    rows: [idx, naive, gated],
+    rows: [idx, naive],
+    stats: l.stats,
+    heapAfter: l.heapAfter,
+    heapDelta: l.heapDelta,
+    loadMs: l.loadMs,
+    invariant,
+    bars,
+  };
+}
+
+/** The same rules and events under a logsource configuration, as deployed: each rule sees its own log type. */
+export function windowsWithLogsources(cfg: BenchConfig): ScenarioResult {
+  const title = '2b. all sigmahq/rules on Windows process-creation events, with a logsource configuration';
+  log(title);
+  if (!fs.existsSync(cfg.corpus)) {
+    log(`  SKIPPED: ${cfg.corpus} not found`);
+    return { id: '2b', title, skipped: `${cfg.corpus} not found`, rows: [], bars: [] };
+  }
+  const cfgDoc = parseYamlSource('windows-logsources.yml', windowsLogsourceConfig()).documents[0];
+  const compiledCfg = cfgDoc ? compileLogsourceConfig(cfgDoc, 'windows-logsources.yml') : undefined;
+  if (!compiledCfg?.config)
+    throw new Error(`benchmark logsource config: ${compiledCfg?.errors.map((e) => e.format()).join('; ')}`);
+  const l = load(readYamlTree(cfg.corpus), [compiledCfg.config]);
+  const { events } = decode(windowsEvents(new Rng(cfg.seed + 2), cfg.events ?? 5_000, SUSPICIOUS_RATE));
+  const n = l.stats.rules;
+  const idx = timed('2b windows: indexed, logsources', n, events.length, matchBatch(l.ruleSet, events), cfg);
+  const invariant = checkInvariant(l.ruleSet, events);
+  const bars = [
+    `bar: ≥ ${fmtInt(WINDOWS_BAR)} events/s per core at ${fmtInt(n)} rules → ${fmtInt(idx.eps)} events/s: ${idx.eps >= WINDOWS_BAR ? 'MET' : 'MISSED'}`,
+  ];
+  for (const b of bars) log(`  ${b}`);
+  return {
+    id: '2b',
+    title,
+    rows: [idx],
     stats: l.stats,
     heapAfter: l.heapAfter,
     heapDelta: l.heapDelta,
@@ -337,5 +361,6 @@ export function docker(cfg: BenchConfig): ScenarioResult {
 export const SCENARIOS: Record<string, (cfg: BenchConfig) => ScenarioResult> = {
   '1': linux,
   '2': windows,
+  '2b': windowsWithLogsources,
   '3': docker,
 };
