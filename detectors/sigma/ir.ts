@@ -17,6 +17,8 @@ export interface Leaf {
    * `field` contains at least one of them. null when no such set is known.
    */
   needles: string[] | null;
+  /** The needles are whole values: when the leaf holds, the field's folded value equals one of them. */
+  exact?: boolean;
   /** Rough relative cost, to evaluate cheap leaves of an AND first. */
   cost: number;
 }
@@ -81,6 +83,8 @@ export function toPredicate(n: Node): Pred {
 export interface Needle {
   field: string | null;
   text: string;
+  /** `text` is a whole folded value (looked up in a hash), not a substring (found by the automaton) */
+  exact?: boolean;
 }
 
 /** Most clauses kept per rule: the most selective ones. */
@@ -101,7 +105,9 @@ export function requiredClauses(n: Node, max = MAX_CLAUSES): Needle[][] {
 function clausesOf(n: Node): Needle[][] {
   switch (n.k) {
     case 'leaf':
-      return n.needles && n.needles.length > 0 ? [n.needles.map((text) => ({ field: n.field, text }))] : [];
+      return n.needles && n.needles.length > 0
+        ? [n.needles.map((text) => ({ field: n.field, text, exact: n.exact === true }))]
+        : [];
     case 'const':
       return n.v ? [] : [[]];
     case 'not':

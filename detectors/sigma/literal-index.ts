@@ -23,6 +23,10 @@ interface FieldIndex {
   presence: number[];
   /** per needle: the last event it was found in (each needle counts once per event) */
   seen: Uint32Array;
+  /** whole-value needles: folded value → clause slots (a hash lookup, no scan) */
+  exact: Map<string, number[]>;
+  /** whether any substring needle needs the automaton */
+  scans: boolean;
 }
 
 /** Per-rule clause bookkeeping, shared by every index of a rule set. */
@@ -62,7 +66,13 @@ export class LiteralIndex {
   ) {
     const byField = new Map<
       string | null,
-      { ac: AhoCorasick; ids: Map<string, number>; owners: number[][]; presence: number[] }
+      {
+        ac: AhoCorasick;
+        ids: Map<string, number>;
+        owners: number[][];
+        presence: number[];
+        exact: Map<string, number[]>;
+      }
     >();
     const fields = new Set<string>();
     for (const ri of members) {
@@ -76,10 +86,16 @@ export class LiteralIndex {
         for (const n of clause) {
           let fi = byField.get(n.field);
           if (!fi) {
-            fi = { ac: new AhoCorasick(), ids: new Map(), owners: [], presence: [] };
+            fi = { ac: new AhoCorasick(), ids: new Map(), owners: [], presence: [], exact: new Map() };
             byField.set(n.field, fi);
           }
           const slot = ri * MAX_CLAUSES + ci;
+          if (n.exact && n.field !== null) {
+            const slots = fi.exact.get(n.text);
+            if (!slots) fi.exact.set(n.text, [slot]);
+            else if (slots[slots.length - 1] !== slot) slots.push(slot);
+            continue;
+          }
           if (n.text === '') {
             if (fi.presence[fi.presence.length - 1] !== slot) fi.presence.push(slot);
             continue;
@@ -104,6 +120,8 @@ export class LiteralIndex {
         owners: fi.owners,
         presence: fi.presence,
         seen: new Uint32Array(fi.owners.length),
+        exact: fi.exact,
+        scans: fi.owners.length > 0,
       });
       if (field !== null) fields.add(field);
     }
@@ -175,6 +193,14 @@ export class LiteralIndex {
       const strs = ctx.field(fieldNames[id] as string).strs;
       if (strs.length === 0) continue;
       if (ix.presence.length > 0) mark(ix.presence);
+      if (ix.exact.size > 0) {
+        const lowers = ctx.field(fieldNames[id] as string).lowers;
+        for (let k = 0; k < lowers.length; k++) {
+          const slots = ix.exact.get(lowers[k] as string);
+          if (slots !== undefined) mark(slots);
+        }
+      }
+      if (!ix.scans) continue;
       owners = ix.owners;
       seen = ix.seen;
       for (let k = 0; k < strs.length; k++) ix.ac.scanText(strs[k] as string, hit, e);

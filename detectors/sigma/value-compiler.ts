@@ -56,6 +56,8 @@ interface Alt {
   tester: LeafTester;
   /** lower-cased literals one of which a matching value contains; null when unknown */
   needles: string[] | null;
+  /** the needles are whole values: a match's folded value equals one of them */
+  exact?: boolean;
   cost: number;
 }
 
@@ -439,13 +441,14 @@ export function compileItem(
       case 'bool': {
         const text = v.t === 'num' ? String(v.n) : v.b ? 'true' : 'false';
         const s = SigmaString.literal(text);
-        return { tester: anyStr(compileStringTest(s, cased), cased), needles: [fold(text)], cost: 1 };
+        return { tester: anyStr(compileStringTest(s, cased), cased), needles: [fold(text)], exact: true, cost: 1 };
       }
       case 'str': {
         const frag = v.s.literalFragments()[0];
         return {
           tester: anyStr(compileStringTest(v.s, cased), cased),
           needles: frag ? [fold(frag)] : null,
+          exact: !v.s.hasWildcards(),
           cost: v.s.hasWildcards() ? 3 : 2,
         };
       }
@@ -466,13 +469,17 @@ export function compileItem(
         };
   const needlesOf = (alts: Alt[]): string[] | null =>
     alts.every((a) => a.needles) ? [...new Set(alts.flatMap((a) => a.needles as string[]))] : null;
+  const allExact = (alts: Alt[]): boolean => alts.every((a) => a.exact === true);
 
   const negate = has('neq');
   const build = (alts: Alt[]): Node => {
     const c = combineAlts(alts);
     const needles = negate ? null : needlesOf(alts);
+    const exact = needles !== null && allExact(alts);
     const tester: LeafTester = negate ? (fv, ctx) => fv.present && !c.tester(fv, ctx) : c.tester;
-    return field === null ? keywordLeaf(tester, needles, c.cost) : fieldLeaf(field, env, tester, needles, c.cost);
+    return field === null
+      ? keywordLeaf(tester, needles, c.cost)
+      : fieldLeaf(field, env, tester, needles, c.cost, exact);
   };
   if (has('all') && !negate) return and(groups.map(build));
   return build(groups.flat());
@@ -488,6 +495,7 @@ function fieldLeaf(
   tester: LeafTester,
   needles: string[] | null,
   cost: number,
+  exact = false,
 ): Node {
   const targets = env.mapField(sigmaField);
   const leaves: Node[] = targets.map((f) => ({
@@ -495,6 +503,7 @@ function fieldLeaf(
     field: f,
     test: (ctx: EventContext) => tester(ctx.field(f), ctx),
     needles,
+    exact,
     cost,
   }));
   return or(leaves);
