@@ -7,7 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-[ -f dist/pipelines/cli/main.js ] || npm run build
+echo "== build"
+npm run build  # the CLI suites run bin/dockguard on dist/
 
 echo "== typecheck"
 npx tsc -p tsconfig.json --noEmit

@@ -4,6 +4,7 @@
  */
 import * as fs from 'fs';
 import * as readline from 'readline';
+import { DockguardError } from '../../detectors/errors';
 
 export type JsonlItem =
   | { ok: true; index: number; line: number; event: Record<string, unknown> }
@@ -11,6 +12,18 @@ export type JsonlItem =
 
 /** Yields one item per non-empty line; `index` counts every line (0-based), blank ones included. */
 export async function* readJsonl(source: string): AsyncGenerator<JsonlItem> {
+  if (source !== '-') {
+    try {
+      fs.accessSync(source, fs.constants.R_OK);
+    } catch (e) {
+      throw new DockguardError({
+        stage: 'io',
+        code: 'IO_READ',
+        message: `cannot read events from ${source}: ${(e as Error).message}`,
+        cause: e,
+      });
+    }
+  }
   const input = source === '-' ? process.stdin : fs.createReadStream(source, { encoding: 'utf8' });
   const rl = readline.createInterface({ input, crlfDelay: Infinity });
   let index = -1;
