@@ -8,7 +8,7 @@ module.exports = {
   // integration suites talk to real services; a generous bound, not a benchmark
   testTimeout: 120000,
   projects: [
-    { ...base, displayName: 'unit', roots: ['<rootDir>/detectors', '<rootDir>/pipelines'] },
+    { ...base, displayName: 'unit', roots: ['<rootDir>/detectors', '<rootDir>/pipelines', '<rootDir>/schemas'] },
     { ...base, displayName: 'integration', roots: ['<rootDir>/test'] },
   ],
 };
