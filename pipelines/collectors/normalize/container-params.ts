@@ -1,0 +1,81 @@
+/**
+ * Typed parameters of a container create (or update) body, read the way dockerd
+ * reads them (docker-json.ts): the fields detection rules look at — image,
+ * command, binds and mounts, privileges, capabilities, devices, namespaces,
+ * security options, user, environment variable names (never their values).
+ */
+import type { ContainerParams, Mount } from '../../../schemas/generated/docker-api-event';
+import { field, isObject, type JsonValue } from './docker-json';
+
+export interface ContainerCreate {
+  image: string | null;
+  params: ContainerParams;
+  /** Entrypoint followed by Cmd: what the container runs */
+  args: string[];
+  commandLine: string | null;
+}
+
+function str(v: JsonValue | undefined): string | null {
+  return typeof v === 'string' ? v : null;
+}
+
+function strings(v: JsonValue | undefined): string[] {
+  if (typeof v === 'string') return [v];
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/** Docker's strslice: a JSON string or an array of strings. */
+function strslice(v: JsonValue | undefined): string[] {
+  return strings(v);
+}
+
+/** A POSIX-shell rendering of argv, so command-line rules see what a shell would run. */
+export function shellJoin(args: readonly string[]): string {
+  return args.map((a) => (a !== '' && /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+function mounts(v: JsonValue | undefined): Mount[] {
+  if (!Array.isArray(v)) return [];
+  return v.filter(isObject).map((m) => ({
+    type: str(field(m, 'Type')) ?? '',
+    source: str(field(m, 'Source')),
+    target: str(field(m, 'Target')) ?? '',
+    read_only: field(m, 'ReadOnly') === true,
+  }));
+}
+
+function devices(v: JsonValue | undefined): string[] {
+  if (!Array.isArray(v)) return [];
+  return v.filter(isObject).map((d) => {
+    const host = str(field(d, 'PathOnHost')) ?? '';
+    const inContainer = str(field(d, 'PathInContainer')) ?? host;
+    return `${host}:${inContainer}`;
+  });
+}
+
+export function containerCreate(body: JsonValue): ContainerCreate {
+  const hc = field(body, 'HostConfig');
+  const entrypoint = strslice(field(body, 'Entrypoint'));
+  const cmd = strslice(field(body, 'Cmd'));
+  const args = [...entrypoint, ...cmd];
+  const restart = field(hc, 'RestartPolicy');
+  const params: ContainerParams = {
+    entrypoint,
+    cmd,
+    binds: strings(field(hc, 'Binds')),
+    mounts: mounts(field(hc, 'Mounts')),
+    privileged: field(hc, 'Privileged') === true,
+    cap_add: strings(field(hc, 'CapAdd')),
+    devices: devices(field(hc, 'Devices')),
+    pid_mode: str(field(hc, 'PidMode')),
+    ipc_mode: str(field(hc, 'IpcMode')),
+    network_mode: str(field(hc, 'NetworkMode')),
+    userns_mode: str(field(hc, 'UsernsMode')),
+    security_opt: strings(field(hc, 'SecurityOpt')),
+    user: str(field(body, 'User')),
+    // names only: values can be secrets
+    env_names: strings(field(body, 'Env')).map((e) => e.split('=')[0] ?? ''),
+    restart_policy: str(field(restart, 'Name')),
+  };
+  return { image: str(field(body, 'Image')), params, args, commandLine: args.length > 0 ? shellJoin(args) : null };
+}
