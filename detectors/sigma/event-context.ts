@@ -145,19 +145,6 @@ export class EventContext {
   }
 }
 
-/** Calls `fn` with the string form of every scalar in `v` (the haystack of keyword searches). */
-export function forEachScalarString(v: unknown, fn: (s: string) => void, depth = 0): void {
-  if (depth > 64) return;
-  if (typeof v === 'string') fn(v);
-  else if (Array.isArray(v)) for (const x of v) forEachScalarString(x, fn, depth + 1);
-  else if (v !== null && typeof v === 'object') {
-    for (const k in v) if (hasOwn.call(v, k)) forEachScalarString((v as Record<string, unknown>)[k], fn, depth + 1);
-  } else {
-    const s = scalarString(v);
-    if (s !== undefined) fn(s);
-  }
-}
-
 function walkLeaves(v: unknown, out: unknown[], depth: number): void {
   if (depth > 64) return;
   if (Array.isArray(v)) for (const x of v) walkLeaves(x, out, depth + 1);

@@ -181,9 +181,3 @@ export class FieldCollector implements Collected {
     } else if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') fn(String(v));
   }
 }
-
-/** One-shot collection (tests and callers outside the hot path). */
-export function collectFields(plan: FieldPlan, event: unknown): Collected {
-  const c = new FieldCollector(plan).collect(event);
-  return { values: c.values, found: [...c.found] };
-}

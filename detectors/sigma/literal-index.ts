@@ -177,12 +177,10 @@ export class LiteralIndex {
     let onString: ((s: string) => void) | undefined;
     if (kw) {
       if (kw.presence.length > 0) mark(kw.presence);
-      const kwHit = (id: number): void => {
-        if (kw.seen[id] === e) return;
-        kw.seen[id] = e;
-        mark(kw.owners[id] as number[]);
-      };
-      onString = (str) => kw.ac.scanText(str, kwHit, e);
+      // the walk reports keyword hits before any field is scanned: hit() reads the keyword index
+      owners = kw.owners;
+      seen = kw.seen;
+      onString = (str) => kw.ac.scanText(str, hit, e);
     }
     const collected = this.collector.collect(event, onString);
     ctx.prime(this.plan, collected);

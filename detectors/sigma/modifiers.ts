@@ -2,7 +2,6 @@
  * Value modifiers (Sigma modifiers appendix v2.1.0): names, and the pure value
  * transformations (encodings, windash, placeholders).
  */
-import { SigmaString, STAR, ONE, type Token } from './sigma-string';
 
 export const MODIFIERS = [
   // generic
@@ -127,9 +126,3 @@ export function splitPlaceholders(value: string): Array<{ text: string } | { nam
 export function unescapePercent(s: string): string {
   return s.replace(/\\%/g, '%');
 }
-
-export function tokensToDisplay(tokens: readonly Token[]): string {
-  return tokens.map((t) => (t === STAR ? '*' : t === ONE ? '?' : typeof t === 'string' ? t : `[${t.cls}]`)).join('');
-}
-
-export { SigmaString };

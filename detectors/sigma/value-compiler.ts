@@ -11,7 +11,7 @@
 import { fold } from './fold';
 import type { ErrorCode, Severity } from '../errors';
 import { inNetwork, parseCidr, parseIp, type Network } from './cidr';
-import { scalarString, type EventContext, type FieldValues } from './event-context';
+import type { EventContext, FieldValues } from './event-context';
 import { and, or, type Leaf, type Node } from './ir';
 import {
   base64,
@@ -508,5 +508,3 @@ function fieldLeaf(
   }));
   return or(leaves);
 }
-
-export { scalarString };
