@@ -79,8 +79,7 @@ export function loadRules(sources: readonly RuleSource[], options: LoadOptions =
   for (const src of sources) {
     const parsed = parseYamlSource(src.file, src.text);
     problems.push(...parsed.errors);
-    if (parsed.errors.some((e) => e.code === 'UNSAFE_KEY' || e.severity === 'error') && parsed.documents.length === 0)
-      continue;
+    // an unsafe key anywhere in a file keeps all its documents out
     const unsafeFile = parsed.errors.some((e) => e.code === 'UNSAFE_KEY');
     for (const doc of parsed.documents) {
       let failed = unsafeFile;
