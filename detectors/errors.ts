@@ -45,6 +45,23 @@ export const ERROR_CODES = {
   RULE_TEST_FAILED: 'the rule does not behave as its test expects',
   EVENT_INVALID: 'each event line must be one JSON object',
   OPTION_INVALID: 'fix the command line option',
+  CONFIG_INVALID: 'fix the named setting in the configuration file or environment',
+  KAFKA_UNAVAILABLE: 'check that the Kafka brokers are reachable (brokers setting); the call is retried',
+  KAFKA_REJECTED: 'the broker refused the record (size, authorisation or topic); see the cause',
+  SCHEMA_REGISTRY: 'check the schema registry URL and that the subject accepts this schema',
+  SPOOL_FULL: 'Kafka is unreachable and the local spool is full: restore Kafka or enlarge spool.maxBytes',
+  SPOOL_CORRUPT: 'a spool segment is damaged; the readable records were kept, see the log for the file',
+  POLICY_DENIED: 'the call matched a deny policy; change the request or the policy',
+  BODY_INCOMPLETE: 'the collector could not see the whole request body (authz plugin: 1 MiB and more)',
+  UPSTREAM_UNAVAILABLE: 'the Docker daemon socket did not answer; check dockerd and the upstream setting',
+  ELASTICSEARCH_UNAVAILABLE: 'check that Elasticsearch is reachable; documents are retried',
+  ELASTICSEARCH_REJECTED:
+    'Elasticsearch refused the document (mapping or validation); it went to the dead-letter topic',
+  BASELINE_CONFIG_INVALID: 'fix the baseline definition (see sigma-rules/README.md)',
+  INTEL_FILE_INVALID: 'fix the indicator file (CSV, plain list or STIX 2.1 bundle)',
+  STATE_RESTORE: 'the detector state could not be restored from the changelog; see the cause',
+  DETECTOR_FAILED: 'a detector threw on this event; it went to the dead-letter topic',
+  EXPORT_UNSUPPORTED: 'this Sigma construct has no equivalent in the target query language',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
