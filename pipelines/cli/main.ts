@@ -1,42 +1,37 @@
 /**
- * `dockguard` command-line entry point: dispatches sub-commands.
+ * `dockguard` command-line entry point: dispatches the sub-commands of commands.ts.
  * Exit codes: 0 run completed, 1 rule tests failed or lint found errors,
- * 2 bad rules or options (nothing was evaluated).
+ * 2 bad rules, options or configuration (nothing was evaluated).
  */
 import '../runtime/v8-flags';
 import { isDockguardError } from '../../detectors/errors';
-import { matchCommand } from './match-command';
-import { lintCommand, testCommand } from './rules-command';
+import { COMMANDS } from './commands';
 
-const USAGE = `usage:
-  dockguard match --rules <file|dir> [--rules …] --events <file.jsonl|-> [--logsources <file>] [--placeholders <file>] [--timestamp-field <name>]
-  dockguard rules lint <file|dir>… [--logsources <file>] [--placeholders <file>]
-  dockguard rules test <dir>…
-  dockguard help`;
+function usage(): string {
+  return ['usage:', ...Object.values(COMMANDS).map((c) => `  ${c.usage}`), '  dockguard help'].join('\n');
+}
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
+    process.stdout.write(usage() + '\n');
+    return cmd === undefined ? 2 : 0;
+  }
+  // two-word commands (`rules test`) first
+  const [sub, ...subRest] = rest;
+  const two = sub !== undefined ? COMMANDS[`${cmd} ${sub}`] : undefined;
+  const command = two ?? COMMANDS[cmd];
+  if (!command) {
+    const known = Object.keys(COMMANDS).some((k) => k.startsWith(`${cmd} `));
+    process.stderr.write(
+      known
+        ? `dockguard ${cmd}: unknown sub-command "${sub ?? ''}"\n${usage()}\n`
+        : `dockguard: unknown command "${cmd}"\n${usage()}\n`,
+    );
+    return 2;
+  }
   try {
-    switch (cmd) {
-      case 'match':
-        return await matchCommand(rest);
-      case 'rules': {
-        const [sub, ...args] = rest;
-        if (sub === 'lint') return lintCommand(args);
-        if (sub === 'test') return testCommand(args);
-        process.stderr.write(`dockguard rules: unknown sub-command "${sub ?? ''}"\n${USAGE}\n`);
-        return 2;
-      }
-      case 'help':
-      case '--help':
-      case '-h':
-      case undefined:
-        process.stdout.write(USAGE + '\n');
-        return cmd === undefined ? 2 : 0;
-      default:
-        process.stderr.write(`dockguard: unknown command "${cmd}"\n${USAGE}\n`);
-        return 2;
-    }
+    return await command.run(two ? subRest : rest);
   } catch (e) {
     if (isDockguardError(e)) {
       process.stderr.write(e.format() + '\n');

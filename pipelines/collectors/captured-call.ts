@@ -49,6 +49,8 @@ export interface CapturedDecision {
 }
 
 export interface CapturedCall {
+  /** The audit event id the collector assigned (a random UUID). */
+  eventId: string;
   /** When the collector received the request, epoch milliseconds. */
   receivedAt: number;
   collectorId: string;

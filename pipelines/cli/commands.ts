@@ -1,0 +1,25 @@
+/**
+ * The sub-commands of `dockguard`. Each service adds one entry here and keeps its
+ * code in its own `*-command.ts` file. `run` returns the process exit code.
+ */
+import { matchCommand } from './match-command';
+import { lintCommand, testCommand } from './rules-command';
+
+export interface Command {
+  /** One or more usage lines, shown by `dockguard help`. */
+  usage: string;
+  run(args: string[]): Promise<number> | number;
+}
+
+export const COMMANDS: Record<string, Command> = {
+  match: {
+    usage:
+      'dockguard match --rules <file|dir> [--rules …] --events <file.jsonl|-> [--logsources <file>] [--placeholders <file>] [--timestamp-field <name>]',
+    run: matchCommand,
+  },
+  'rules lint': {
+    usage: 'dockguard rules lint <file|dir>… [--logsources <file>] [--placeholders <file>]',
+    run: lintCommand,
+  },
+  'rules test': { usage: 'dockguard rules test <dir>…', run: testCommand },
+};
