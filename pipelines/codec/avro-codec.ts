@@ -24,6 +24,7 @@ const AVRO_DIR = findAvroDir();
 export const BUILTIN_SCHEMAS: ReadonlyArray<{ id: number; subject: string; file: string }> = [
   { id: 1, subject: 'dockguard.docker-api-event', file: 'history/docker-api-event.v1.avsc' },
   { id: 2, subject: 'dockguard.finding', file: 'history/finding.v1.avsc' },
+  { id: 3, subject: 'dockguard.docker-api-event', file: 'history/docker-api-event.v2.avsc' },
 ];
 
 export const MAGIC = 0;

@@ -96,6 +96,10 @@ export interface DockerRequest {
   body: null | string;
   /** False when the collector did not see the whole body (authz plugin: 1 MiB and more). */
   body_complete: boolean;
+  /** Why the body is not in the event although one was sent: not JSON, nested too deep, or truncated (body_complete false). */
+  body_error: null | string;
+  /** Where secrets were replaced by keyed hashes (body paths such as Env[0], query parameter names). */
+  redacted: Array<string>;
 }
 
 export interface Decision {
@@ -111,7 +115,7 @@ export interface Mount {
   read_only: boolean;
 }
 
-/** Typed parameters of container create and update. */
+/** Typed parameters of container create (/containers/create) and update (/containers/{id}/update). */
 export interface ContainerParams {
   entrypoint: Array<string>;
   cmd: Array<string>;
@@ -129,15 +133,109 @@ export interface ContainerParams {
   /** Names only: values never leave the host. */
   env_names: Array<string>;
   restart_policy: null | string;
+  cap_drop: Array<string>;
+  cgroupns_mode: null | string;
+  uts_mode: null | string;
+  readonly_rootfs: boolean;
+  volumes_from: Array<string>;
+  tty: boolean;
+  working_dir: null | string;
+  /** key=value, in body order. */
+  labels: Array<string>;
+  extra_hosts: Array<string>;
+  /** key=value. */
+  sysctls: Array<string>;
+  oom_kill_disable: boolean;
+}
+
+/** Typed parameters of exec create (/containers/{id}/exec). */
+export interface ExecParams {
+  cmd: Array<string>;
+  user: null | string;
+  privileged: boolean;
+  tty: boolean;
+  attach_stdin: boolean;
+  /** Names only: values never leave the host. */
+  env_names: Array<string>;
+  working_dir: null | string;
+}
+
+/** Parameters of image pull and import (/images/create), push, tag, build, commit and load, from the query string. */
+export interface ImageParams {
+  /** Pull: the image pulled (fromImage). Tag: the source image. Push: the image pushed. */
+  from_image: null | string;
+  /** Import: the source (a URL, or - for the request body). */
+  from_src: null | string;
+  tag: null | string;
+  /** Target repository of commit, tag and import. */
+  repo: null | string;
+  /** Build: the remote context URL (a Git repository or a tarball). */
+  remote: null | string;
+  dockerfile: null | string;
+  /** Build: names of the build args (values are in dockguard.query as keyed hashes). */
+  build_arg_names: Array<string>;
+  platform: null | string;
+}
+
+/** Parameters of plugin pull, upgrade and create. */
+export interface PluginParams {
+  remote: null | string;
+  name: null | string;
+  /** The privileges the client granted, each Name=Value1,Value2. */
+  privileges: Array<string>;
+}
+
+/** Parameters of a swarm service create or update (its ContainerSpec). */
+export interface ServiceParams {
+  name: null | string;
+  image: null | string;
+  /** replicated, global, replicated-job or global-job. */
+  mode: null | string;
+  /** ContainerSpec Command followed by Args. */
+  args: Array<string>;
+  mounts: Array<Mount>;
+  cap_add: Array<string>;
+  cap_drop: Array<string>;
+  /** ContainerSpec.Privileges as docker run would spell them: seccomp=unconfined, apparmor=unconfined, no-new-privileges=true, label=…, credentialspec=…. */
+  security_opt: Array<string>;
+  /** Names only: values never leave the host. */
+  env_names: Array<string>;
+}
+
+/** Parameters of volume create. */
+export interface VolumeParams {
+  name: null | string;
+  driver: null | string;
+  driver_opt_names: Array<string>;
+}
+
+/** Parameters of network create. */
+export interface NetworkParams {
+  name: null | string;
+  driver: null | string;
+  internal: boolean;
+  attachable: boolean;
 }
 
 export interface Dockguard {
   /** Endpoint template of the Docker Engine API, e.g. /containers/{id}/start. */
   endpoint: string;
   api_version: null | string;
+  /** Unusual spellings of the request (encoded-slash, dot-segments, case-changed, duplicate-query-param, ambiguous-body-key, …): dockerd may route them where a naive reader would not. */
+  anomalies: Array<string>;
+  /** The object the call acts on (the {id} or {name} of the path) or creates (the Id of the response body): container, exec, image, network, volume, plugin, service, … id. */
+  resource_id: null | string;
   request: DockerRequest;
   decision: Decision;
   container: null | ContainerParams;
+  exec: null | ExecParams;
+  image: null | ImageParams;
+  plugin: null | PluginParams;
+  service: null | ServiceParams;
+  volume: null | VolumeParams;
+  network: null | NetworkParams;
+  /** Query parameters after normalisation (last value wins); values of secret-bearing ones (build args) are keyed hashes. */
+  query: Record<string, string>;
 }
 
 /** One Docker Engine API call as a collector saw it. Field names follow ECS where ECS has one (so the same names serve Sigma rules and Elasticsearch); dockguard-specific fields live under `dockguard`. Nested records become nested objects in JSON. */

@@ -53,6 +53,17 @@ function devices(v: JsonValue | undefined): string[] {
   });
 }
 
+/**
+ * A Go map[string]string as `key=value` lines. Map keys are case-sensitive in Go and a
+ * repeated key keeps its last value (at the position of its first occurrence).
+ */
+export function keyValues(v: JsonValue | undefined): string[] {
+  if (!isObject(v)) return [];
+  const m = new Map<string, string>();
+  for (const [k, x] of v.pairs) m.set(k, typeof x === 'string' ? x : x === null ? '' : JSON.stringify(x));
+  return [...m].map(([k, x]) => `${k}=${x}`);
+}
+
 export function containerCreate(body: JsonValue): ContainerCreate {
   const hc = field(body, 'HostConfig');
   const entrypoint = strslice(field(body, 'Entrypoint'));
@@ -76,6 +87,17 @@ export function containerCreate(body: JsonValue): ContainerCreate {
     // names only: values can be secrets
     env_names: strings(field(body, 'Env')).map((e) => e.split('=')[0] ?? ''),
     restart_policy: str(field(restart, 'Name')),
+    cap_drop: strings(field(hc, 'CapDrop')),
+    cgroupns_mode: str(field(hc, 'CgroupnsMode')),
+    uts_mode: str(field(hc, 'UTSMode')),
+    readonly_rootfs: field(hc, 'ReadonlyRootfs') === true,
+    volumes_from: strings(field(hc, 'VolumesFrom')),
+    tty: field(body, 'Tty') === true,
+    working_dir: str(field(body, 'WorkingDir')),
+    labels: keyValues(field(body, 'Labels')),
+    extra_hosts: strings(field(hc, 'ExtraHosts')),
+    sysctls: keyValues(field(hc, 'Sysctls')),
+    oom_kill_disable: field(hc, 'OomKillDisable') === true,
   };
   return { image: str(field(body, 'Image')), params, args, commandLine: args.length > 0 ? shellJoin(args) : null };
 }
