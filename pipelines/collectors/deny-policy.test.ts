@@ -39,7 +39,7 @@ function event(opts: {
   bodyComplete?: boolean;
 }): DockerApiEvent {
   const endpoint = opts.endpoint ?? '/containers/create';
-  return {
+  const e = {
     timestamp: 1_764_000_000_000,
     event: { id: 'e1', action: 'container-create', outcome: 'unknown' },
     collector: { id: 'c', mode: 'authz' },
@@ -55,11 +55,12 @@ function event(opts: {
     dockguard: {
       endpoint,
       api_version: '1.41',
-      request: { body: null, body_complete: opts.bodyComplete ?? true },
+      request: { body: null, body_complete: opts.bodyComplete ?? true, body_error: null, redacted: [] },
       decision: { allowed: true, rule: null, reason: null },
       container: opts.container === undefined ? container() : opts.container,
     },
   };
+  return e as unknown as DockerApiEvent;
 }
 
 function defaultPolicy(disable: string[] = []): DenyPolicy {
