@@ -22,6 +22,7 @@ function hasPath(schema: AvroSchema, segments: string[]): boolean {
   if (Array.isArray(schema)) return schema.some((s) => hasPath(s, segments));
   if (typeof schema === 'string') return false;
   if (schema.type === 'array') return hasPath(schema.items as AvroSchema, segments);
+  if (schema.type === 'map') return segments.length === 1; // map<string>: any one key (dockguard.query.<param>)
   if (schema.type === 'record') {
     const f = schema.fields?.find((x) => x.name === segments[0]);
     return f !== undefined && hasPath(f.type, segments.slice(1));
