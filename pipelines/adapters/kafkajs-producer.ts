@@ -1,0 +1,182 @@
+/**
+ * RecordProducer on kafkajs. kafkajs sends what it is given, one request per
+ * call, so the batching is ours: `send` queues records, and one request at a time
+ * carries everything queued (up to batchSize records). While a request is in
+ * flight the next batch fills, so batches grow with load and latency stays at
+ * one round trip when idle (plus lingerMs).
+ *
+ * One request at a time is also what keeps the order simple: when a request
+ * fails, it and everything queued behind it are rejected together, in order, and
+ * nothing queued later can overtake them. With an idempotent producer kafkajs
+ * would retry forever; retries are bounded here so a request gives up near
+ * sendTimeoutMs, and the session is replaced (see kafka-producer.ts).
+ */
+import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
+import { DockguardError } from '../../detectors/errors';
+import type { Logger } from 'pino';
+import type { KafkaConfig } from './kafka-config';
+import { producerError, type ProducerRecord, type RecordProducer } from './kafka-producer';
+import { createKafkajsClient } from './kafkajs-client';
+
+interface Pending {
+  records: ProducerRecord[];
+  resolve: () => void;
+  reject: (e: DockguardError) => void;
+}
+
+const COMPRESSION = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP } as const;
+
+export class KafkajsProducer implements RecordProducer {
+  private readonly kafka: Kafka;
+  private readonly log: Logger;
+  private session: { producer: Producer; ready: Promise<void> } | null = null;
+  private queue: Pending[] = [];
+  private queuedRecords = 0;
+  private inFlight: Promise<void> | null = null;
+  private lingerTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly config: KafkaConfig,
+    logger: Logger,
+  ) {
+    this.kafka = createKafkajsClient(config, logger, '-producer');
+    this.log = logger.child({ component: 'kafkajs-producer' });
+  }
+
+  send(records: ProducerRecord[]): Promise<void> {
+    if (this.closed)
+      return Promise.reject(
+        new DockguardError({ stage: 'runtime', code: 'KAFKA_UNAVAILABLE', message: 'producer is closed' }),
+      );
+    if (records.length === 0) return Promise.resolve();
+    if (this.queuedRecords >= this.config.producer.maxQueuedRecords)
+      return Promise.reject(
+        new DockguardError({
+          stage: 'runtime',
+          code: 'KAFKA_UNAVAILABLE',
+          message: `${this.queuedRecords} records wait for Kafka (producer.maxQueuedRecords)`,
+          retriable: true,
+        }),
+      );
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ records, resolve, reject });
+      this.queuedRecords += records.length;
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.inFlight || this.queue.length === 0) return;
+    if (this.queuedRecords >= this.config.producer.batchSize || this.config.producer.lingerMs === 0 || this.closed) {
+      this.flushNow();
+      return;
+    }
+    this.lingerTimer ??= setTimeout(() => this.flushNow(), this.config.producer.lingerMs);
+  }
+
+  private flushNow(): void {
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = null;
+    if (this.inFlight || this.queue.length === 0) return;
+    // Whole `send` calls only, so one call's records succeed or fail together.
+    const batch: Pending[] = [];
+    let n = 0;
+    while (this.queue.length > 0 && (n === 0 || n + this.queue[0]!.records.length <= this.config.producer.batchSize)) {
+      const p = this.queue.shift()!;
+      batch.push(p);
+      n += p.records.length;
+    }
+    this.queuedRecords -= n;
+    this.inFlight = this.request(batch, n).finally(() => {
+      this.inFlight = null;
+      this.schedule();
+    });
+  }
+
+  private async request(batch: Pending[], n: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no acknowledgement within ${this.config.producer.sendTimeoutMs} ms`)),
+        this.config.producer.sendTimeoutMs,
+      );
+    });
+    try {
+      const session = this.currentSession();
+      await Promise.race([session.ready.then(() => session.producer.sendBatch(this.topicMessages(batch))), timeout]);
+      for (const p of batch) p.resolve();
+    } catch (e) {
+      const err = producerError(e, `sending ${n} records`);
+      // Everything queued behind the failed request fails with it, in order, so
+      // the caller can store them in the same order (no record overtakes another).
+      const failed = [...batch, ...this.queue];
+      this.queue = [];
+      this.queuedRecords = 0;
+      this.dropSession();
+      for (const p of failed) p.reject(err);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private topicMessages(batch: Pending[]): {
+    topicMessages: { topic: string; messages: Message[] }[];
+    acks: number;
+    compression: CompressionTypes;
+  } {
+    const byTopic = new Map<string, Message[]>();
+    for (const p of batch)
+      for (const r of p.records) {
+        let list = byTopic.get(r.topic);
+        if (!list) byTopic.set(r.topic, (list = []));
+        list.push(r.headers ? { key: r.key, value: r.value, headers: r.headers } : { key: r.key, value: r.value });
+      }
+    return {
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      acks: -1,
+      compression: COMPRESSION[this.config.producer.compression as keyof typeof COMPRESSION] ?? CompressionTypes.None,
+    };
+  }
+
+  private currentSession(): { producer: Producer; ready: Promise<void> } {
+    if (this.session) return this.session;
+    const p = this.config.producer;
+    const producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: p.maxInFlightRequests,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+      // Bounded so a dead broker makes the request fail near sendTimeoutMs instead
+      // of retrying forever in the background.
+      retry: {
+        initialRetryTime: 100,
+        maxRetryTime: Math.max(200, Math.floor(p.sendTimeoutMs / 4)),
+        retries: Math.max(1, Math.ceil(p.sendTimeoutMs / 500)),
+      },
+    });
+    const ready = producer.connect();
+    // A connect failure surfaces through the request that awaits it.
+    ready.catch(() => undefined);
+    this.session = { producer, ready };
+    return this.session;
+  }
+
+  private dropSession(): void {
+    const s = this.session;
+    this.session = null;
+    if (s) {
+      this.log.warn('Kafka request failed; the next request starts a new producer session');
+      s.producer.disconnect().catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.schedule();
+    while (this.inFlight) await this.inFlight;
+    const s = this.session;
+    this.session = null;
+    if (s) await s.producer.disconnect().catch(() => undefined);
+  }
+}
