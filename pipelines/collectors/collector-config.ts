@@ -15,6 +15,9 @@
  *     tls: { cert: server.pem, key: server-key.pem, ca: ca.pem, requireClientCert: true }
  *     allowClients: [10.0.0.0/8]
  *     upstreamSocket: /var/run/docker.sock
+ *   authz:                       # mode: authz (dockerd --authorization-plugin=dockguard)
+ *     socket: /run/dockguard/authz.sock
+ *     pluginName: dockguard
  * ```
  */
 import * as os from 'os';
@@ -45,6 +48,19 @@ export interface ProxyConfig {
   shutdownGraceSeconds: number;
 }
 
+export interface AuthzConfig {
+  /** Unix socket the plugin listens on (mode 0600: only dockerd, as root, talks to it). */
+  socket: string;
+  /** The name in dockerd's `--authorization-plugin=<name>`; the spec file is `<specDir>/<name>.spec`. */
+  pluginName: string;
+  /** Where the spec file is written at start; null: none (e.g. the socket is /run/docker/plugins/<name>.sock). */
+  specDir: string | null;
+  /** Allowed calls whose response phase does not come (attach, wait, a later plugin's deny) are published after this. */
+  pendingTimeoutSeconds: number;
+  /** Bound on calls waiting for their response phase; beyond it the oldest is published early. */
+  maxPending: number;
+}
+
 export interface CollectorConfig {
   /** Identifies this collector instance in every event. */
   id: string;
@@ -56,6 +72,7 @@ export interface CollectorConfig {
   /** Without a `kafka` section: where events go as JSON Lines (`-` for stdout). */
   jsonlOutput: string;
   proxy: ProxyConfig;
+  authz: AuthzConfig;
 }
 
 const proxySchema = {
@@ -91,6 +108,19 @@ const proxySchema = {
   },
 };
 
+const authzSchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    socket: { type: 'string', minLength: 1, maxLength: 100, default: '/run/dockguard/authz.sock' },
+    pluginName: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', default: 'dockguard' },
+    specDir: { type: ['string', 'null'], default: '/etc/docker/plugins' },
+    pendingTimeoutSeconds: { type: 'number', exclusiveMinimum: 0, default: 30 },
+    maxPending: { type: 'integer', minimum: 1, default: 10000 },
+  },
+};
+
 export const COLLECTOR_SECTION = defineSection<CollectorConfig>('collector', {
   type: 'object',
   additionalProperties: false,
@@ -101,6 +131,7 @@ export const COLLECTOR_SECTION = defineSection<CollectorConfig>('collector', {
     redactionKeyFile: { type: ['string', 'null'], default: null },
     jsonlOutput: { type: 'string', minLength: 1, default: '-' },
     proxy: proxySchema,
+    authz: authzSchema,
   },
 });
 
