@@ -44,7 +44,7 @@ export interface ProxyConfig {
   upstreamSocket: string;
   /** Request body bytes kept for the event and the policy; beyond it `bodyComplete` is false. */
   maxCapturedBodyBytes: number;
-  /** Seconds in-flight calls get to finish on SIGTERM before their sockets are closed. */
+  /** Seconds in-flight calls get to finish on SIGTERM before their sockets are closed (streams such as `docker events` never end by themselves). */
   shutdownGraceSeconds: number;
 }
 
@@ -104,7 +104,7 @@ const proxySchema = {
     allowClients: { type: 'array', items: { type: 'string' }, default: [] },
     upstreamSocket: { type: 'string', minLength: 1, default: '/var/run/docker.sock' },
     maxCapturedBodyBytes: { type: 'integer', minimum: 1024, default: 16 * 1024 * 1024 },
-    shutdownGraceSeconds: { type: 'number', minimum: 0, default: 30 },
+    shutdownGraceSeconds: { type: 'number', minimum: 0, default: 20 },
   },
 };
 
