@@ -12,6 +12,8 @@ import { parseYamlSource } from '../../detectors/sigma/yaml-source';
 
 /** Rule tests live beside rules and are not rules themselves. */
 export const TEST_FILE = /\.tests?\.ya?ml$/;
+/** Baseline definitions and indicator files sit in the rule pack but are not Sigma rules (their tests are run). */
+const NON_RULE_DIRS = new Set(['baselines', 'intel']);
 const YAML_FILE = /\.ya?ml$/;
 
 function ioError(p: string, e: unknown): DockguardError {
@@ -32,8 +34,9 @@ export function listYamlFiles(p: string, opts: { tests: boolean }): string[] {
   const walk = (d: string): void => {
     for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const full = path.join(d, e.name);
-      if (e.isDirectory()) walk(full);
-      else if (e.isFile() && YAML_FILE.test(e.name) && TEST_FILE.test(e.name) === opts.tests) out.push(full);
+      if (e.isDirectory()) {
+        if (opts.tests || !NON_RULE_DIRS.has(e.name)) walk(full);
+      } else if (e.isFile() && YAML_FILE.test(e.name) && TEST_FILE.test(e.name) === opts.tests) out.push(full);
     }
   };
   walk(p);

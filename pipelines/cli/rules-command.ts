@@ -2,8 +2,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DockguardError } from '../../detectors/errors';
+import { isBaselineTest } from '../../detectors/baselines/baseline-test';
 import { parseRuleTest, runRuleTest } from '../../detectors/sigma/rule-test';
 import { parseYamlSource } from '../../detectors/sigma/yaml-source';
+import { runBaselineTestFile } from '../adapters/baseline-files';
 import { listYamlFiles } from '../adapters/rule-files';
 import { list, parse } from './args';
 import { buildEngine } from './build-engine';
@@ -72,6 +74,13 @@ export function testCommand(argv: string[]): number {
     for (const file of files) {
       const parsed = parseYamlSource(file, fs.readFileSync(file, 'utf8'));
       const doc = parsed.documents[0];
+      if (doc && isBaselineTest(doc)) {
+        const b = runBaselineTestFile(file, doc);
+        passed += b.passed;
+        failed += b.failed;
+        problems.push(...b.problems);
+        continue;
+      }
       const { test, errors } = doc ? parseRuleTest(doc) : { test: undefined, errors: [] };
       if (!test || !doc) {
         problems.push(...parsed.errors, ...errors);

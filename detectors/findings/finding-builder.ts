@@ -1,0 +1,135 @@
+/**
+ * Builds the `Finding` record (schemas/avro/finding.avsc) from a Sigma detection,
+ * a correlation match, a baseline deviation or an intel hit.
+ *
+ * The id is deterministic — hex SHA-256 of the kind, rule id, rule version and what
+ * triggered it (the event id; for a correlation the group and window start; for a
+ * baseline its key and the event id) — so a replay after a crash yields the same
+ * ids and the Elasticsearch sink de-duplicates. Nothing time- or instance-dependent
+ * (`created`, `detector`) enters it.
+ */
+import type {
+  BaselineDetails,
+  CorrelationDetails,
+  Finding,
+  FindingKind,
+  IntelDetails,
+  MatchedField,
+} from '../../schemas/generated/finding';
+import { threatFromTags } from './attack';
+import { clientKey } from './client-key';
+import { bounded, fieldNumber, fieldString, fieldStrings } from './event-fields';
+import { canonicalJson, sha256Hex } from './hash';
+import type { RuleInfo } from './rule-info';
+import { severityOf } from './severity';
+
+/** Bounds that keep one finding small whatever the event or window held. */
+export const FINDING_LIMITS = {
+  eventIds: 50,
+  matchedFields: 32,
+  matchedValueChars: 256,
+  messageChars: 512,
+  commandLineChars: 2048,
+};
+
+export interface FindingOrigin {
+  /** Event time of the finding, epoch ms. */
+  time: number;
+  /** Processing time, epoch ms (not part of the id). */
+  created: number;
+  /** Instance id of the detector. */
+  detector: string;
+  /** The event whose fields fill the ECS copies (source, url, container, …); may be a synthetic group object. */
+  event: unknown;
+}
+
+export interface FindingInput {
+  kind: FindingKind;
+  rule: RuleInfo;
+  origin: FindingOrigin;
+  /** What triggered it besides the rule, hashed into the id. */
+  idParts: readonly unknown[];
+  eventIds: readonly string[];
+  eventCount: number;
+  /** Extra words for the message (the key parameters). */
+  detail?: string;
+  correlation?: CorrelationDetails;
+  baseline?: BaselineDetails;
+  intel?: IntelDetails;
+}
+
+export function findingId(kind: FindingKind, rule: RuleInfo, idParts: readonly unknown[]): string {
+  return sha256Hex(canonicalJson([kind, rule.id, rule.version, ...idParts]));
+}
+
+/** The fields the rule reads and the event's values for them (present fields only, bounded). */
+export function matchedFields(event: unknown, fields: readonly string[]): MatchedField[] {
+  const out: MatchedField[] = [];
+  for (const field of fields) {
+    if (out.length >= FINDING_LIMITS.matchedFields) break;
+    const values = fieldStrings(event, field);
+    if (values.length === 0) continue;
+    const value = values.length === 1 ? (values[0] as string) : JSON.stringify(values);
+    out.push({ field, value: bounded(value, FINDING_LIMITS.matchedValueChars) });
+  }
+  return out;
+}
+
+function messageOf(input: FindingInput, client: string, endpoint: string | null, method: string | null): string {
+  const call = [method, endpoint].filter((x) => x !== null).join(' ');
+  const parts = [`${input.rule.name}: client ${client}`];
+  if (call) parts.push(call);
+  if (input.detail) parts.push(input.detail);
+  return bounded(parts.join(' — '), FINDING_LIMITS.messageChars);
+}
+
+export function buildFinding(input: FindingInput): Finding {
+  const ev = input.origin.event;
+  const sev = severityOf(input.rule.level);
+  const client = clientKey(ev);
+  const endpoint = fieldString(ev, 'dockguard.endpoint');
+  const method = fieldString(ev, 'http.request.method');
+  const commandLine = fieldString(ev, 'process.command_line');
+  const ids = input.eventIds.slice(-FINDING_LIMITS.eventIds);
+  return {
+    timestamp: input.origin.time,
+    finding: {
+      id: findingId(input.kind, input.rule, input.idParts),
+      kind: input.kind,
+      created: input.origin.created,
+      detector: input.origin.detector,
+    },
+    event: { severity: sev.severity, risk_score: sev.risk_score, level: sev.level },
+    rule: {
+      id: input.rule.id,
+      name: input.rule.name,
+      version: input.rule.version,
+      description: input.rule.description,
+      reference: [...input.rule.reference],
+      tags: [...input.rule.tags],
+      ruleset: input.rule.ruleset,
+    },
+    threat: threatFromTags(input.rule.tags),
+    message: messageOf(input, client, endpoint, method),
+    source: { ip: fieldString(ev, 'source.ip'), port: fieldNumber(ev, 'source.port') },
+    host: { name: fieldString(ev, 'host.name') },
+    user: { name: fieldString(ev, 'user.name') },
+    http: { request: { method } },
+    url: { path: fieldString(ev, 'url.path'), original: fieldString(ev, 'url.original') },
+    container: { id: fieldString(ev, 'container.id'), image: { name: fieldString(ev, 'container.image.name') } },
+    process: {
+      command_line: commandLine === null ? null : bounded(commandLine, FINDING_LIMITS.commandLineChars),
+    },
+    dockguard: {
+      endpoint,
+      client_key: client,
+      event_ids: ids,
+      event_count: input.eventCount,
+      matched: matchedFields(ev, input.rule.fields),
+      correlation: input.correlation ?? null,
+      baseline: input.baseline ?? null,
+      intel: input.intel ?? null,
+      collector: { id: fieldString(ev, 'collector.id'), mode: fieldString(ev, 'collector.mode') },
+    },
+  };
+}

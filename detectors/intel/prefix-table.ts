@@ -1,0 +1,69 @@
+/**
+ * Longest-prefix lookup of IPv4/IPv6 addresses in a set of networks (intel CIDRs,
+ * GeoIP ranges). One hash map per prefix length in use, tried from the longest:
+ * a lookup costs at most one map probe per distinct prefix length (a handful in
+ * practice), overlapping ranges are fine, and building is linear.
+ */
+import { parseCidr, parseIp, type Network } from '../sigma/cidr';
+
+export type IpAddress = { version: 4 | 6; bytes: Uint8Array };
+
+function maskedKey(bytes: Uint8Array, prefix: number): string {
+  let key = '';
+  let bits = prefix;
+  for (let i = 0; bits > 0; i++, bits -= 8) {
+    const mask = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
+    key += (((bytes[i] as number) & mask) + 256).toString(16);
+  }
+  return key;
+}
+
+export class PrefixTable<T> {
+  private readonly maps: { 4: Map<number, Map<string, T>>; 6: Map<number, Map<string, T>> } = {
+    4: new Map(),
+    6: new Map(),
+  };
+  private prefixes: { 4: number[]; 6: number[] } = { 4: [], 6: [] };
+  private count = 0;
+
+  /** Adds a network; an equal network already present keeps its first value. */
+  add(net: Network, value: T): void {
+    let m = this.maps[net.version].get(net.prefix);
+    if (!m) {
+      m = new Map();
+      this.maps[net.version].set(net.prefix, m);
+      this.prefixes[net.version] = [...this.maps[net.version].keys()].sort((a, b) => b - a);
+    }
+    const key = maskedKey(net.bytes, net.prefix);
+    if (!m.has(key)) {
+      m.set(key, value);
+      this.count++;
+    }
+  }
+
+  /** Adds `text` (an address or address/prefix); false when it is not one. */
+  addText(text: string, value: T): boolean {
+    const net = parseCidr(text.trim());
+    if (!net) return false;
+    this.add(net, value);
+    return true;
+  }
+
+  lookup(ip: IpAddress): T | undefined {
+    const maps = this.maps[ip.version];
+    for (const p of this.prefixes[ip.version]) {
+      const v = maps.get(p)?.get(maskedKey(ip.bytes, p));
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  }
+
+  lookupText(text: string): T | undefined {
+    const ip = parseIp(text.trim());
+    return ip ? this.lookup(ip) : undefined;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+}
