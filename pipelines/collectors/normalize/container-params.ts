@@ -5,7 +5,7 @@
  * security options, user, environment variable names (never their values).
  */
 import type { ContainerParams, Mount } from '../../../schemas/generated/docker-api-event';
-import { field, isObject, type JsonValue } from './docker-json';
+import { asString as str, asStrings as strings, envNames, field, isObject, type JsonValue } from './docker-json';
 
 export interface ContainerCreate {
   image: string | null;
@@ -13,15 +13,6 @@ export interface ContainerCreate {
   /** Entrypoint followed by Cmd: what the container runs */
   args: string[];
   commandLine: string | null;
-}
-
-function str(v: JsonValue | undefined): string | null {
-  return typeof v === 'string' ? v : null;
-}
-
-function strings(v: JsonValue | undefined): string[] {
-  if (typeof v === 'string') return [v];
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
 /** Docker's strslice: a JSON string or an array of strings. */
@@ -34,7 +25,7 @@ export function shellJoin(args: readonly string[]): string {
   return args.map((a) => (a !== '' && /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
-function mounts(v: JsonValue | undefined): Mount[] {
+export function mounts(v: JsonValue | undefined): Mount[] {
   if (!Array.isArray(v)) return [];
   return v.filter(isObject).map((m) => ({
     type: str(field(m, 'Type')) ?? '',
@@ -85,7 +76,7 @@ export function containerCreate(body: JsonValue): ContainerCreate {
     security_opt: strings(field(hc, 'SecurityOpt')),
     user: str(field(body, 'User')),
     // names only: values can be secrets
-    env_names: strings(field(body, 'Env')).map((e) => e.split('=')[0] ?? ''),
+    env_names: envNames(field(body, 'Env')),
     restart_policy: str(field(restart, 'Name')),
     cap_drop: strings(field(hc, 'CapDrop')),
     cgroupns_mode: str(field(hc, 'CgroupnsMode')),
@@ -100,4 +91,19 @@ export function containerCreate(body: JsonValue): ContainerCreate {
     oom_kill_disable: field(hc, 'OomKillDisable') === true,
   };
   return { image: str(field(body, 'Image')), params, args, commandLine: args.length > 0 ? shellJoin(args) : null };
+}
+
+/**
+ * `POST /containers/{id}/update`: the body is a flat Resources struct plus RestartPolicy
+ * (no HostConfig wrapper). Only the fields that exist there are filled; the rest keep
+ * their defaults, so a rule on `privileged` cannot fire on an update.
+ */
+export function containerUpdate(body: JsonValue): ContainerParams {
+  const empty = containerCreate({ pairs: [] }).params;
+  return {
+    ...empty,
+    devices: devices(field(body, 'Devices')),
+    oom_kill_disable: field(body, 'OomKillDisable') === true,
+    restart_policy: str(field(field(body, 'RestartPolicy'), 'Name')),
+  };
 }

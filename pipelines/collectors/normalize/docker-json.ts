@@ -221,3 +221,37 @@ export function toPlain(v: JsonValue): unknown {
   for (const [k, x] of v.pairs) out[k] = toPlain(x);
   return out;
 }
+
+/** A Go string field: anything but a JSON string reads as absent (Go would reject the body). */
+export function asString(v: JsonValue | undefined): string | null {
+  return typeof v === 'string' ? v : null;
+}
+
+/** A Go []string field, also accepting a single string (Docker's strslice); non-strings are skipped. */
+export function asStrings(v: JsonValue | undefined): string[] {
+  if (typeof v === 'string') return [v];
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/** Environment entries `NAME=value` (or `NAME`) reduced to their names: values can be secrets. */
+export function envNames(v: JsonValue | undefined): string[] {
+  return asStrings(v).map((e) => e.split('=')[0] ?? '');
+}
+
+/**
+ * Compact JSON text of a parsed value with every pair in document order, duplicates
+ * included: the event shows what was sent (a decoy key next to the real one), not a
+ * reinterpretation of it.
+ */
+export function stringifyJson(v: JsonValue): string {
+  if (Array.isArray(v)) return `[${v.map(stringifyJson).join(',')}]`;
+  if (isObject(v)) return `{${v.pairs.map(([k, x]) => `${JSON.stringify(k)}:${stringifyJson(x)}`).join(',')}}`;
+  return JSON.stringify(v);
+}
+
+/** Whether any object in the value has a key twice or in two spellings Go folds together. */
+export function hasAmbiguousKeys(v: JsonValue): boolean {
+  if (Array.isArray(v)) return v.some(hasAmbiguousKeys);
+  if (!isObject(v)) return false;
+  return ambiguousKeys(v).length > 0 || v.pairs.some(([, x]) => hasAmbiguousKeys(x));
+}

@@ -19,7 +19,18 @@ const SECRET_HEADERS = new Set([
   'cookie',
 ]);
 /** struct fields whose whole value is a credential */
-const SECRET_FIELDS = new Set(['authconfig', 'password', 'identitytoken', 'registrytoken', 'auth', 'secret', 'token']);
+const SECRET_FIELDS = new Set([
+  'authconfig',
+  'password',
+  'identitytoken',
+  'registrytoken',
+  'auth',
+  'secret',
+  'token',
+  // swarm: a join token admits a node (a manager token, the whole cluster); the unlock key decrypts the raft log
+  'jointoken',
+  'unlockkey',
+]);
 
 export interface Redactor {
   headers(h: Record<string, string | string[] | undefined>): Record<string, string | string[]>;
