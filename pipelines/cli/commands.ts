@@ -2,6 +2,7 @@
  * The sub-commands of `dockguard`. Each service adds one entry here and keeps its
  * code in its own `*-command.ts` file. `run` returns the process exit code.
  */
+import { exportCommand } from './export-command';
 import { matchCommand } from './match-command';
 import { lintCommand, testCommand } from './rules-command';
 
@@ -22,4 +23,8 @@ export const COMMANDS: Record<string, Command> = {
     run: lintCommand,
   },
   'rules test': { usage: 'dockguard rules test <dir>…', run: testCommand },
+  'rules export': {
+    usage: 'dockguard rules export --format kibana-ndjson|esql|lucene [--rules <file|dir>]…',
+    run: exportCommand,
+  },
 };
