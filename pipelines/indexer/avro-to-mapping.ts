@@ -179,3 +179,25 @@ export const AUDIT_OVERRIDES: MappingOverrides = {
   },
   drop: [],
 };
+
+/** Dotted paths of the fields an Avro array makes multi-valued (also everything below an array of records). */
+export function arrayPaths(schema: Schema, path = '', named = new Map<string, Schema>(), inArray = false): Set<string> {
+  const out = new Set<string>();
+  const walk = (s: Schema, p: string, arr: boolean): void => {
+    if (Array.isArray(s)) return s.forEach((b) => walk(b, p, arr));
+    if (typeof s === 'string') {
+      const ref = named.get(s) ?? named.get(s.split('.').pop() as string);
+      if (ref) walk(ref, p, arr);
+      else if (arr) out.add(p);
+      return;
+    }
+    if (typeof s['name'] === 'string') named.set(s['name'], s);
+    if (s['type'] === 'record')
+      for (const f of s['fields'] as Array<{ name: string; type: Schema }>)
+        walk(f.type, p ? `${p}.${f.name}` : f.name, arr);
+    else if (s['type'] === 'array') walk(s['items'] as Schema, p, true);
+    else if (arr) out.add(p);
+  };
+  walk(schema, path, inArray);
+  return out;
+}
