@@ -137,19 +137,23 @@ const COMPARISON = /^\s*([a-z0-9-]+:[a-z0-9_.'-]+)\s*=\s*'((?:[^'\\]|\\.)*)'\s*$
 function parsePattern(pattern: string): { type: IndicatorType; value: string }[] | undefined {
   const p = pattern.trim();
   if (!p.startsWith('[') || !p.endsWith(']')) return undefined;
-  const inner = p.slice(1, -1);
-  if (/\]\s*(AND|OR|FOLLOWEDBY)\s*\[/i.test(inner) || /\b(AND|FOLLOWEDBY|MATCHES|LIKE|IN)\b/.test(inner))
-    return undefined;
   const out: { type: IndicatorType; value: string }[] = [];
-  for (const part of inner.split(/\s+OR\s+/)) {
-    const m = COMPARISON.exec(part);
-    if (!m) return undefined;
-    const path = (m[1] as string).toLowerCase();
-    const value = (m[2] as string).replace(/\\(.)/g, '$1');
-    const t =
-      OBJECT_TYPES[path] ?? (/^file:hashes\.'?(sha-?256|sha-?1|md5|sha-?512)'?$/.test(path) ? 'hash' : undefined);
-    if (!t) return undefined;
-    out.push({ type: t, value });
+  // observation expressions joined by OR, each of comparisons joined by OR; AND,
+  // FOLLOWEDBY, qualifiers and other operators need state or objects we do not have
+  for (const observation of p.slice(1, -1).split(/\]\s+OR\s+\[/)) {
+    const bare = observation.replace(/'(?:[^'\\]|\\.)*'/g, "''"); // operators are judged outside string literals
+    if (/[[\]]/.test(bare) || /\b(AND|FOLLOWEDBY|MATCHES|LIKE|IN|WITHIN|REPEATS|START|STOP)\b/.test(bare))
+      return undefined;
+    for (const part of observation.split(/\s+OR\s+/)) {
+      const m = COMPARISON.exec(part);
+      if (!m) return undefined;
+      const path = (m[1] as string).toLowerCase();
+      const value = (m[2] as string).replace(/\\(.)/g, '$1');
+      const t =
+        OBJECT_TYPES[path] ?? (/^file:hashes\.'?(sha-?256|sha-?1|md5|sha-?512)'?$/.test(path) ? 'hash' : undefined);
+      if (!t) return undefined;
+      out.push({ type: t, value });
+    }
   }
   return out;
 }
