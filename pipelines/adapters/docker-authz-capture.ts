@@ -5,8 +5,7 @@
  *
  * What dockerd passes, as observed (FACTS.md): the request line as the client
  * typed it, a flat header map, the body base64-encoded but only for
- * `application/json` bodies under 1 MiB with a declared length (authz.go
- * `sendBody` and `maxBodySize`), and for TLS clients the user and the peer
+ * `application/json` bodies under 1 MiB (authz.go `sendBody`, `maxBodySize`), and for TLS clients the user and the peer
  * certificates. Never the client address.
  */
 import { createHash, X509Certificate } from 'crypto';
@@ -87,10 +86,12 @@ function isJson(contentType: string | undefined): boolean {
 }
 
 /**
- * Whether dockerd withheld a JSON body from us. It sends one only when the length
- * is declared and below 1 MiB: a larger one, or a chunked one (Go removes
- * Transfer-Encoding from the header map and leaves no Content-Length), arrives
- * without a body, and every body-based policy entry would be bypassed.
+ * Whether dockerd withheld a JSON body from us. It peeks at most 1 MiB
+ * (authz.go drainBody): a body of 1 MiB or more arrives without `RequestBody`,
+ * and every body-based policy entry would be bypassed. A chunked body has no
+ * Content-Length (Go also removes Transfer-Encoding from the header map), so a
+ * JSON request with neither a body nor a declared length is one we did not see
+ * (observed: a chunked create under 1 MiB does arrive with its body).
  */
 export function bodyWithheld(req: AuthzRequest): { withheld: boolean; declared: number } {
   const h = req.RequestHeaders;
@@ -101,7 +102,7 @@ export function bodyWithheld(req: AuthzRequest): { withheld: boolean; declared: 
   // /auth carries credentials and is never forwarded (authz.go sendBody); nothing to judge there
   if (/\/auth\/?(\?|$)/.test(req.RequestUri)) return { withheld: false, declared };
   if (declared >= AUTHZ_MAX_BODY) return { withheld: true, declared };
-  // a JSON POST with no declared length: chunked, so dockerd did not read it for us
+  // no declared length and no body: a chunked body of 1 MiB or more
   if (declared < 0 && req.RequestMethod.toUpperCase() !== 'GET' && header(h, 'Transfer-Encoding') !== 'identity')
     return { withheld: true, declared };
   return { withheld: false, declared };

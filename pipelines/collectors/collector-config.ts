@@ -116,7 +116,7 @@ const authzSchema = {
     socket: { type: 'string', minLength: 1, maxLength: 100, default: '/run/dockguard/authz.sock' },
     pluginName: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', default: 'dockguard' },
     specDir: { type: ['string', 'null'], default: '/etc/docker/plugins' },
-    pendingTimeoutSeconds: { type: 'number', exclusiveMinimum: 0, default: 30 },
+    pendingTimeoutSeconds: { type: 'number', exclusiveMinimum: 0, default: 60 },
     maxPending: { type: 'integer', minimum: 1, default: 10000 },
   },
 };
