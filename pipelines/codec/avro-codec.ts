@@ -1,8 +1,14 @@
 /**
  * Avro with the Confluent wire format: a zero magic byte, the 4-byte big-endian
  * schema id, then the Avro binary body. Schema ids come from a schema registry
- * when one is configured (later) or from the built-in catalogue below, whose
- * ids never change: a record written today must decode next year.
+ * when one is configured (`AvroCodec.withRegistry`, see create-codec.ts) or from
+ * the built-in catalogue below, whose ids never change: a record written today
+ * must decode next year.
+ *
+ * The two id spaces are not interchangeable: id 1 of a registry is whatever was
+ * registered first there. Switching a running installation from the catalogue to
+ * a registry (or back) therefore needs new topics, or a registry whose ids were
+ * imported to match the catalogue.
  */
 import * as avro from 'avsc';
 import * as fs from 'fs';
@@ -29,10 +35,19 @@ export const BUILTIN_SCHEMAS: ReadonlyArray<{ id: number; subject: string; file:
 
 export const MAGIC = 0;
 
+/** Where ids come from when a schema registry is configured (pipelines/adapters/schema-registry.ts). */
+export interface SchemaResolver {
+  /** The registry id of `schema` (Avro JSON text) under `subject`. */
+  idOf(subject: string, schema: string): Promise<number>;
+  /** The schema text a registry id stands for. */
+  schemaOf(id: number): Promise<string>;
+}
+
 export class AvroCodec {
   private readonly byId = new Map<number, avro.Type>();
   private readonly latest = new Map<string, { id: number; type: avro.Type }>();
   private readonly resolvers = new Map<string, avro.Resolver>();
+  private registry: SchemaResolver | null = null;
 
   constructor(schemas = BUILTIN_SCHEMAS, dir = AVRO_DIR) {
     for (const s of schemas) {
@@ -41,6 +56,57 @@ export class AvroCodec {
       const cur = this.latest.get(s.subject);
       if (!cur || cur.id < s.id) this.latest.set(s.subject, { id: s.id, type });
     }
+  }
+
+  /**
+   * A codec whose ids come from a schema registry: the newest catalogue schema of each
+   * subject is registered (or looked up) once, here, so `encode` stays synchronous;
+   * writer schemas of records from elsewhere are fetched by `decodeAsync`.
+   */
+  static async withRegistry(registry: SchemaResolver, schemas = BUILTIN_SCHEMAS, dir = AVRO_DIR): Promise<AvroCodec> {
+    const codec = new AvroCodec([], dir);
+    codec.registry = registry;
+    const newest = new Map<string, { id: number; file: string }>();
+    for (const s of schemas) if ((newest.get(s.subject)?.id ?? -1) < s.id) newest.set(s.subject, s);
+    for (const [subject, s] of newest) {
+      const text = fs.readFileSync(path.join(dir, s.file), 'utf8');
+      const id = await registry.idOf(subject, text);
+      const type = avro.Type.forSchema(JSON.parse(text) as avro.Schema);
+      codec.byId.set(id, type);
+      codec.latest.set(subject, { id, type });
+    }
+    return codec;
+  }
+
+  /** The schema id `encode` writes for `subject`, or undefined when the subject is unknown. */
+  idOf(subject: string): number | undefined {
+    return this.latest.get(subject)?.id;
+  }
+
+  /**
+   * `decode`, after fetching the writer schema from the registry when its id is not
+   * known yet (a record written by a newer producer, or by another tool).
+   */
+  async decodeAsync(subject: string, buf: Buffer): Promise<unknown> {
+    if (this.registry && buf.length >= 5 && buf.readUInt8(0) === MAGIC) {
+      const id = buf.readUInt32BE(1);
+      if (!this.byId.has(id)) {
+        const text = await this.registry.schemaOf(id);
+        let type: avro.Type;
+        try {
+          type = avro.Type.forSchema(JSON.parse(text) as avro.Schema);
+        } catch (e) {
+          throw new DockguardError({
+            stage: 'runtime',
+            code: 'SCHEMA_REGISTRY',
+            message: `schema id ${id} from the registry is not a usable Avro schema: ${(e as Error).message}`,
+            cause: e,
+          });
+        }
+        this.byId.set(id, type);
+      }
+    }
+    return this.decode(subject, buf);
   }
 
   /** Encodes `value` with the newest schema of `subject`. */
