@@ -28,6 +28,8 @@ export interface ProducerRecord {
   key: Buffer | string;
   value: Buffer;
   headers?: Record<string, string | Buffer>;
+  /** An explicit partition (state changelogs mirror their input partition); default: by key. */
+  partition?: number;
 }
 
 export interface RecordProducer {

@@ -130,7 +130,10 @@ export class KafkajsProducer implements RecordProducer {
       for (const r of p.records) {
         let list = byTopic.get(r.topic);
         if (!list) byTopic.set(r.topic, (list = []));
-        list.push(r.headers ? { key: r.key, value: r.value, headers: r.headers } : { key: r.key, value: r.value });
+        const m: Message = { key: r.key, value: r.value };
+        if (r.headers) m.headers = r.headers;
+        if (r.partition !== undefined) m.partition = r.partition;
+        list.push(m);
       }
     return {
       topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),

@@ -49,22 +49,33 @@ interface Pending {
   reject: (e: DockguardError) => void;
 }
 
-/** librdkafka's properties for one configuration (shared with tests and the bench). */
+/**
+ * librdkafka's topic-level properties. They must go in the Producer's second
+ * argument: node-rdkafka installs that object as the default topic configuration,
+ * replacing topic properties given among the global ones (a partitioner set there
+ * is silently ignored).
+ */
+export function rdkafkaTopicConfig(config: KafkaConfig): Record<string, string | number> {
+  return {
+    acks: -1,
+    'message.timeout.ms': config.producer.sendTimeoutMs,
+    partitioner: 'murmur2_random',
+  };
+}
+
+/** librdkafka's global properties for one configuration. */
 export function rdkafkaProducerConfig(config: KafkaConfig): Record<string, string | number | boolean> {
   const p = config.producer;
   const out: Record<string, string | number | boolean> = {
     'client.id': `${config.clientId}-producer`,
     'metadata.broker.list': config.brokers.join(','),
     'enable.idempotence': true,
-    acks: -1,
     'max.in.flight.requests.per.connection': p.maxInFlightRequests,
     'linger.ms': p.lingerMs,
     'batch.num.messages': p.batchSize,
     'compression.codec': p.compression,
-    'message.timeout.ms': p.sendTimeoutMs,
     'queue.buffering.max.messages': p.maxQueuedRecords,
     'socket.connection.setup.timeout.ms': config.connectionTimeoutMs,
-    partitioner: 'murmur2_random',
     dr_cb: true,
   };
   const tls = config.ssl.enabled;
@@ -96,7 +107,7 @@ export class RdkafkaProducer implements RecordProducer {
   ) {
     const rdkafka = loadRdkafka();
     this.log = logger.child({ component: 'rdkafka-producer' });
-    this.producer = new rdkafka.Producer(rdkafkaProducerConfig(config), {});
+    this.producer = new rdkafka.Producer(rdkafkaProducerConfig(config), rdkafkaTopicConfig(config));
     this.producer.on('delivery-report', (err, report) => this.delivered(err, report.opaque as Pending | undefined));
     this.producer.on('event.error', (err) => this.log.warn({ err }, 'librdkafka error'));
   }
@@ -142,7 +153,7 @@ export class RdkafkaProducer implements RecordProducer {
       for (const r of records) {
         try {
           const headers = r.headers ? Object.entries(r.headers).map(([k, v]) => ({ [k]: v })) : undefined;
-          this.producer.produce(r.topic, null, r.value, r.key, null, p, headers);
+          this.producer.produce(r.topic, r.partition ?? null, r.value, r.key, null, p, headers);
           this.outstanding++;
         } catch (e) {
           // Queue full (back-pressure) or a bad record: the records already queued
