@@ -251,7 +251,7 @@ export function parseBaselineDocument(
         continue;
       }
       const [prop, type, kinds] = spec;
-      if (typeof kind === 'string' && !kinds.includes(k)) {
+      if ((BASELINE_KINDS as readonly unknown[]).includes(kind) && !kinds.includes(k)) {
         bad(`parameter "${name}" does not apply to kind ${kind}`, path);
         continue;
       }

@@ -91,9 +91,8 @@ export class BaselineEngine {
           quiet = (v) => v === 'private' || v === 'unknown';
         } else values = [...new Set(this.valuesOf(event, def.value))].slice(0, 16);
         if (values.length === 0) return undefined;
-        const isNew = prev?.k !== 'f';
         const s: FirstSeenState = prev?.k === 'f' ? prev : { k: 'f', c: t, n: 0, l: t, v: new Map() };
-        return { state: s, out: judgeFirstSeen(p, s, isNew, values, t, store.counters, quiet) };
+        return { state: s, out: judgeFirstSeen(p, s, values, t, store.counters, quiet) };
       }
       case 'rate': {
         const s: RateState =
@@ -103,9 +102,8 @@ export class BaselineEngine {
         return { state: s, out: judgeRate(p, s, t) };
       }
       case 'time_of_access': {
-        const isNew = prev?.k !== 't';
         const s: TimeState = prev?.k === 't' ? prev : { k: 't', c: t, n: 0, l: t, a: -1, h: new Uint8Array(168) };
-        return { state: s, out: judgeTime(p, s, isNew, t) };
+        return { state: s, out: judgeTime(p, s, t) };
       }
     }
   }

