@@ -127,7 +127,7 @@ export class DockerProxy {
     const cfg = this.opts.config;
     if (!isLoopback(host) && !(cfg.tls && cfg.tls.requireClientCert)) {
       this.opts.logger.warn(
-        { host, port, allowClients: cfg.allowClients },
+        { listen: `${host}:${port}`, allowClients: cfg.allowClients },
         'SECURITY: the Docker API proxy listens on a non-loopback address without TLS client authentication; ' +
           'anyone who reaches this port controls dockerd (root on the host). Set collector.proxy.tls with ' +
           'requireClientCert, or at least collector.proxy.allowClients.',
@@ -139,7 +139,7 @@ export class DockerProxy {
         this.server.off('error', reject);
         const addr = this.server.address() as net.AddressInfo;
         this.opts.logger.info(
-          { host, port: addr.port, tls: cfg.tls !== null, upstream: cfg.upstreamSocket },
+          { listen: `${host}:${addr.port}`, port: addr.port, tls: cfg.tls !== null, upstream: cfg.upstreamSocket },
           'Docker API proxy listening',
         );
         resolve(addr.port);

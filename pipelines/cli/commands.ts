@@ -3,6 +3,7 @@
  * code in its own `*-command.ts` file. `run` returns the process exit code.
  */
 import { exportCommand } from './export-command';
+import { COLLECT_USAGE, collectCommand } from './collect-command';
 import { matchCommand } from './match-command';
 import { lintCommand, testCommand } from './rules-command';
 
@@ -27,4 +28,5 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'dockguard rules export --format kibana-ndjson|esql|lucene [--rules <file|dir>]…',
     run: exportCommand,
   },
+  collect: { usage: COLLECT_USAGE, run: collectCommand },
 };

@@ -1,0 +1,153 @@
+/**
+ * `dockguard collect --config <file>`: runs a collector. `collector.mode` picks
+ * the kind (proxy here; authz registers its runner in RUNNERS). Events go to
+ * Kafka when the configuration has a `kafka` section, else to JSON Lines
+ * (`collector.jsonlOutput`, stdout by default; logs go to stderr).
+ *
+ * SIGTERM/SIGINT (runtime/shutdown.ts): stop accepting, let in-flight calls
+ * finish (up to collector.proxy.shutdownGraceSeconds), flush the sink, exit 0.
+ */
+import * as fs from 'fs';
+import { randomBytes } from 'crypto';
+import pino from 'pino';
+import { DockguardError } from '../../detectors/errors';
+import { startAuthzCollector } from '../adapters/docker-authz-collector';
+import { DockerProxy } from '../adapters/docker-proxy';
+import { JsonlAuditSink } from '../adapters/jsonl-audit-sink';
+import type { AuditSink } from '../collectors/audit-sink';
+import { readCollectorConfig, type CollectorConfig } from '../collectors/collector-config';
+import { buildAuditEvent } from '../collectors/event-builder';
+import { createRedactor, type Redactor } from '../collectors/normalize/redact';
+import { loadDenyPolicy } from '../collectors/policy-config';
+import { loadConfig, type RawConfig } from '../config/config';
+import { createLogger, type Logger } from '../runtime/logger';
+import { createShutdown } from '../runtime/shutdown';
+import { parse } from './args';
+
+export const COLLECT_USAGE = 'dockguard collect --config <file.yml>';
+
+/** A running collector: `stop` returns once in-flight calls are recorded. */
+export interface RunningCollector {
+  stop(): Promise<void>;
+}
+
+export type CollectorRunner = (
+  raw: RawConfig,
+  cfg: CollectorConfig,
+  deps: { sink: AuditSink; redactor: Redactor; logger: Logger },
+) => Promise<RunningCollector>;
+
+const runProxy: CollectorRunner = async (raw, cfg, { sink, redactor, logger }) => {
+  const proxy = new DockerProxy({
+    config: cfg.proxy,
+    collectorId: cfg.id,
+    hostName: cfg.hostName,
+    policy: loadDenyPolicy(raw),
+    sink,
+    buildEvent: (call) => buildAuditEvent(call, { redactor }),
+    logger,
+  });
+  await proxy.listen();
+  return {
+    stop: async () => {
+      await proxy.close();
+      logger.info({ stats: proxy.stats }, 'proxy stopped');
+    },
+  };
+};
+
+const runAuthz: CollectorRunner = (raw, cfg, { sink, redactor, logger }) =>
+  startAuthzCollector(raw, cfg, { sink, logger, buildEvent: (call) => buildAuditEvent(call, { redactor }) });
+
+export const RUNNERS: Partial<Record<CollectorConfig['mode'], CollectorRunner>> = { proxy: runProxy, authz: runAuthz };
+
+export async function collectCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { config: { type: 'string' } }, `usage: ${COLLECT_USAGE}`);
+  const file = typeof values.config === 'string' ? values.config : null;
+  const raw = loadConfig(file);
+  const cfg = readCollectorConfig(raw);
+  // Logs go to stdout, unless the events do: then to stderr.
+  const logger = createLogger(
+    'collector',
+    raw,
+    cfg.jsonlOutput === '-' && raw.values.kafka === undefined ? pino.destination({ dest: 2, sync: true }) : undefined,
+  );
+  const runner = RUNNERS[cfg.mode];
+  if (!runner)
+    throw new DockguardError({
+      stage: 'config',
+      code: 'CONFIG_INVALID',
+      message: `collector.mode: "${cfg.mode}" is not available in this build (have ${Object.keys(RUNNERS).join(', ')})`,
+    });
+  const redactor = createRedactor(readRedactionKey(cfg, logger));
+  const sink = await openSink(raw, cfg, logger);
+  let running: RunningCollector;
+  try {
+    running = await runner(raw, cfg, { sink, redactor, logger });
+  } catch (e) {
+    await sink.close();
+    throw e;
+  }
+  // The coordinator exits the process (0 when every hook finished in time).
+  const shutdown = createShutdown({ logger, deadlineMs: (cfg.proxy.shutdownGraceSeconds + 5) * 1000 }).install();
+  shutdown.onShutdown('collector: finish in-flight calls', () => running.stop(), 10);
+  shutdown.onShutdown('collector: flush the audit sink', () => sink.close(), 30);
+  return new Promise<number>(() => undefined);
+}
+
+function readRedactionKey(cfg: CollectorConfig, logger: Logger): Buffer {
+  if (cfg.redactionKeyFile === null) {
+    logger.warn(
+      'collector.redactionKeyFile is not set: secrets are hashed with a random per-process key, so equal ' +
+        'secrets seen before and after a restart get different hashes',
+    );
+    return randomBytes(32);
+  }
+  let key: Buffer;
+  try {
+    key = fs.readFileSync(cfg.redactionKeyFile);
+  } catch (e) {
+    throw new DockguardError({
+      stage: 'io',
+      code: 'IO_READ',
+      message: `collector.redactionKeyFile: cannot read ${cfg.redactionKeyFile}: ${(e as Error).message}`,
+      cause: e,
+    });
+  }
+  if (key.length < 16)
+    throw new DockguardError({
+      stage: 'config',
+      code: 'CONFIG_INVALID',
+      message: `collector.redactionKeyFile: ${cfg.redactionKeyFile} holds ${key.length} bytes; use at least 16 (e.g. head -c 32 /dev/urandom)`,
+    });
+  return key;
+}
+
+/** The Kafka sink when `kafka` is configured (loaded lazily: it pulls in the Kafka client), else JSON Lines. */
+async function openSink(raw: RawConfig, cfg: CollectorConfig, logger: Logger): Promise<AuditSink> {
+  if (raw.values.kafka === undefined) {
+    logger.info({ output: cfg.jsonlOutput }, 'no kafka section: audit events are written as JSON Lines');
+    return JsonlAuditSink.open(cfg.jsonlOutput);
+  }
+  // A computed path: the module may not exist in every build, and tsc must not require it.
+  const modulePath = '../adapters/kafka-audit-sink';
+  let mod: { createKafkaAuditSink?: (raw: RawConfig, deps: { logger: Logger }) => Promise<AuditSink> | AuditSink };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    mod = require(modulePath) as typeof mod;
+  } catch (e) {
+    throw new DockguardError({
+      stage: 'config',
+      code: 'CONFIG_INVALID',
+      message: `kafka: this build has no Kafka audit sink (${(e as Error).message}); remove the kafka section to write JSON Lines`,
+      cause: e,
+    });
+  }
+  if (typeof mod.createKafkaAuditSink !== 'function')
+    throw new DockguardError({
+      stage: 'config',
+      code: 'CONFIG_INVALID',
+      message: 'kafka: kafka-audit-sink does not export createKafkaAuditSink',
+    });
+  return mod.createKafkaAuditSink(raw, { logger });
+}

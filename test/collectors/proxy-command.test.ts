@@ -1,0 +1,113 @@
+// `dockguard collect` as an operator runs it (the CLI entry point on the sources,
+// through tsx): configuration → proxy → JSON Lines sink; SIGTERM finishes the
+// calls in flight (an open `docker events` stream is cut after the grace period
+// and still recorded), flushes the sink and exits 0.
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { localServices, skipReason } from '../services/local-services';
+import { docker } from './docker-cli';
+
+const services = localServices();
+const socket = services.dockerSocket;
+const root = path.resolve(__dirname, '../..');
+
+function startCollect(configFile: string): {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+} {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'pipelines/cli/main.ts', 'collect', '--config', configFile],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, DOCKGUARD_COLLECTOR__HOST_NAME: 'docker-test-host' },
+    },
+  );
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+async function until<T>(f: () => T | undefined, what: string, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+(socket ? describe : describe.skip)(
+  socket ? 'dockguard collect (proxy mode)' : skipReason('DOCKER_HOST', 'dockerd'),
+  () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockguard-collect-'));
+    });
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it('records calls as JSON Lines and on SIGTERM finishes in-flight calls, flushes and exits 0', async () => {
+      const events = path.join(dir, 'events.jsonl');
+      const key = path.join(dir, 'redaction.key');
+      fs.writeFileSync(key, 'k'.repeat(32));
+      const config = path.join(dir, 'collect.yml');
+      fs.writeFileSync(
+        config,
+        [
+          'collector:',
+          '  id: collect-test',
+          `  redactionKeyFile: ${key}`,
+          `  jsonlOutput: ${events}`,
+          '  proxy:',
+          '    listen: { host: 127.0.0.1, port: 0 }',
+          `    upstreamSocket: ${socket}`,
+          '    shutdownGraceSeconds: 1',
+          '',
+        ].join('\n'),
+      );
+      const c = startCollect(config);
+      const port = await until(() => /"port":(\d+)[^\n]*Docker API proxy listening/.exec(c.output())?.[1], 'listening');
+      const target = { host: `tcp://127.0.0.1:${port}` };
+      const ps = await docker(target, ['ps', '-a', '-q']);
+      expect(ps.code).toBe(0);
+      // A stream that never ends by itself is in flight at SIGTERM.
+      const stream = docker(target, ['events', '--filter', 'type=container'], undefined, 30);
+      await new Promise((r) => setTimeout(r, 1500));
+      const t0 = Date.now();
+      c.child.kill('SIGTERM');
+      expect(await c.exited).toBe(0);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+      await stream;
+
+      const lines = fs
+        .readFileSync(events, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, any>); // eslint-disable-line @typescript-eslint/no-explicit-any
+      const endpoints = lines.map((e) => `${e.http.request.method} ${e.dockguard.endpoint}`);
+      expect(endpoints).toEqual(expect.arrayContaining(['GET /containers/json', 'GET /events']));
+      for (const e of lines) {
+        expect(e.collector).toEqual({ id: 'collect-test', mode: 'proxy' });
+        expect(e.host.name).toBe('docker-test-host');
+        expect(e.source.ip).toBe('127.0.0.1');
+      }
+      expect(c.output()).toMatch(/"msg":"shutdown complete"/);
+    });
+
+    it('a bad setting fails at startup with exit 2 and names it', async () => {
+      const config = path.join(dir, 'bad.yml');
+      fs.writeFileSync(config, 'collector:\n  proxy:\n    allowClients: [10.0.0.0/33]\n');
+      const c = startCollect(config);
+      expect(await c.exited).toBe(2);
+      expect(c.output()).toContain('collector.proxy.allowClients[0]');
+      expect(c.output()).toContain('CONFIG_INVALID');
+    });
+  },
+);
