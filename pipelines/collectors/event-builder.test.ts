@@ -201,6 +201,7 @@ describe('buildAuditEvent', () => {
         { uri: '/build?BuildArgs=%7B%22A%22%3A%22npm-token-s3cr3t%22%7D', body: null },
       ],
       ['credentials in a remote context URL', { uri: '/build?remote=https://bob:gh-pat-9x9x@git.example/r.git' }],
+      ['credentials in an absolute-form URI', { uri: 'http://bob:gh-pat-9x9x@docker:2375/v1.41/containers/json' }],
       [
         'swarm join token',
         { uri: '/swarm/join', body: '{"RemoteAddrs":["10.0.0.1:2377"],"JoinToken":"swarm-join-tkn"}' },

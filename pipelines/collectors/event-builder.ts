@@ -39,7 +39,7 @@ import { execCreate } from './normalize/exec-params';
 import { IMAGE_ENDPOINTS, imageParams } from './normalize/image-params';
 import { networkCreate } from './normalize/network-params';
 import { pluginParams } from './normalize/plugin-params';
-import { firstValues, redactQueryParams, redactRawQuery } from './normalize/query-params';
+import { firstValues, redactQueryParams, redactQueryValue, redactRawQuery } from './normalize/query-params';
 import type { Redactor } from './normalize/redact';
 import { normalizeRequest, type NormalizedRequest } from './normalize/request-uri';
 import { serviceSpec } from './normalize/service-params';
@@ -264,7 +264,10 @@ export function buildAuditEvent(call: CapturedCall, opts: BuildOptions): DockerA
         : typed.containerId;
   const qAt = norm.original.indexOf('?');
   const rawQuery = norm.query === null ? null : redactRawQuery(norm.query, hash);
-  const original = qAt < 0 || rawQuery === null ? norm.original : norm.original.slice(0, qAt + 1) + rawQuery;
+  const sent = qAt < 0 || rawQuery === null ? norm.original : norm.original.slice(0, qAt + 1) + rawQuery;
+  // an absolute-form request line may carry credentials: `POST http://user:pass@docker/…`
+  const userinfo = redactQueryValue('', sent, hash);
+  const original = userinfo ?? sent;
   const c = call.client;
 
   return {
@@ -299,7 +302,7 @@ export function buildAuditEvent(call: CapturedCall, opts: BuildOptions): DockerA
         body: body.text,
         body_complete: call.request.bodyComplete,
         body_error: body.error,
-        redacted: [...body.redacted, ...q.redacted],
+        redacted: [...body.redacted, ...q.redacted, ...(userinfo === null ? [] : ['url.original'])],
       },
       decision: { allowed: call.decision.allowed, rule: call.decision.rule, reason: call.decision.reason },
       container: typed.container,
