@@ -92,7 +92,11 @@ export class ElasticsearchSink {
   }
 
   /** Writes all items; resolves once each has a final outcome. Throws only when the signal stopped it. */
-  async write<R>(items: ReadonlyArray<BulkItem<R>>, signal?: AbortSignal): Promise<Array<ItemResult<R>>> {
+  async write<R>(
+    items: ReadonlyArray<BulkItem<R>>,
+    signal?: AbortSignal,
+    onRetry?: RetryOptions['onRetry'],
+  ): Promise<Array<ItemResult<R>>> {
     const results = new Array<ItemResult<R> | undefined>(items.length);
     let pending = items.map((_, i) => i);
     const stop = signal ?? this.retry.signal;
@@ -101,7 +105,7 @@ export class ElasticsearchSink {
         if (stop?.aborted) throw abortedError(`${pending.length} documents not acknowledged`);
         const delay = backoffDelay(attempt - 1, this.retry);
         this.stats.retries++;
-        await this.retry.onRetry?.(attempt, delay, this.lastError);
+        await (onRetry ?? this.retry.onRetry)?.(attempt, delay, this.lastError);
         await sleep(delay, stop);
         if (stop?.aborted) throw abortedError(`${pending.length} documents not acknowledged`);
       }

@@ -3,9 +3,11 @@
  * code in its own `*-command.ts` file. `run` returns the process exit code.
  */
 import { exportCommand } from './export-command';
+import { INDEX_USAGE, indexCommand } from './index-command';
 import { COLLECT_USAGE, collectCommand } from './collect-command';
 import { matchCommand } from './match-command';
 import { lintCommand, testCommand } from './rules-command';
+import { SETUP_USAGE, setupCommand } from './setup-command';
 
 export interface Command {
   /** One or more usage lines, shown by `dockguard help`. */
@@ -29,4 +31,6 @@ export const COMMANDS: Record<string, Command> = {
     run: exportCommand,
   },
   collect: { usage: COLLECT_USAGE, run: collectCommand },
+  index: { usage: INDEX_USAGE, run: indexCommand },
+  'setup elasticsearch': { usage: SETUP_USAGE, run: setupCommand },
 };
