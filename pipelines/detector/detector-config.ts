@@ -1,0 +1,57 @@
+/**
+ * Configuration section `detector`: where rules, baselines and indicators come
+ * from, the state bounds and the dead-letter policy. The same section serves the
+ * Kafka detector service (`dockguard detect`) and `dockguard run`.
+ */
+import * as os from 'node:os';
+import { defineSection, readSection, type RawConfig } from '../config/config';
+
+export interface DetectorConfig {
+  /** Sigma rule files or directories (baselines/ and intel/ below them are skipped). */
+  rules: string[];
+  /** Baseline definition files or directories. */
+  baselines: string[];
+  /** Indicator files or directories (CSV, plain lists, STIX 2.1 bundles). */
+  intel: string[];
+  /** Optional GeoIP CSV (CIDR,country,asn) for the geography baseline. */
+  geoip: string | null;
+  placeholders: string | null;
+  logsources: string[];
+  /** Reload rules, baselines and indicators when their files change. */
+  watch: boolean;
+  /** Written to finding.detector. */
+  instanceId: string;
+  groupId: string;
+  allowedLatenessMs: number;
+  maxEventsPerGroup: number;
+  maxCorrelationKeys: number;
+  /** An audit record larger than this is dead-lettered undecoded. */
+  maxEventBytes: number;
+  /** Changelog store name: the topic is `<kafka.topics.changelogPrefix><store>`. */
+  stateStore: string;
+}
+
+export const detectorSection = defineSection<DetectorConfig>('detector', {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    rules: { type: 'array', items: { type: 'string', minLength: 1 }, default: ['sigma-rules'] },
+    baselines: { type: 'array', items: { type: 'string', minLength: 1 }, default: ['sigma-rules/baselines'] },
+    intel: { type: 'array', items: { type: 'string', minLength: 1 }, default: ['sigma-rules/intel'] },
+    geoip: { type: ['string', 'null'], default: null },
+    placeholders: { type: ['string', 'null'], default: null },
+    logsources: { type: 'array', items: { type: 'string' }, default: [] },
+    watch: { type: 'boolean', default: true },
+    instanceId: { type: 'string', minLength: 1, default: `${os.hostname()}-${process.pid}` },
+    groupId: { type: 'string', minLength: 1, default: 'dockguard-detector' },
+    allowedLatenessMs: { type: 'integer', minimum: 0, default: 300_000 },
+    maxEventsPerGroup: { type: 'integer', minimum: 1, default: 1_000 },
+    maxCorrelationKeys: { type: 'integer', minimum: 1, default: 100_000 },
+    maxEventBytes: { type: 'integer', minimum: 1024, default: 4 * 1024 * 1024 },
+    stateStore: { type: 'string', pattern: '^[A-Za-z0-9._-]+$', default: 'detector' },
+  },
+});
+
+export function readDetectorConfig(raw: RawConfig): DetectorConfig {
+  return readSection(raw, detectorSection);
+}

@@ -1,0 +1,270 @@
+/**
+ * The detector service: a Kafka consumer group over the audit topic. Per batch of
+ * one partition: decode each record, run the DetectorPipeline with that
+ * partition's state, then
+ *   1. produce the findings and the dead letters and wait for Kafka's acks,
+ *   2. write the partition's state changes (and the last offset) to the changelog
+ *      and wait for the acks,
+ *   3. let the consumer commit the input offsets.
+ * A crash anywhere re-delivers the uncommitted batch: findings come again with the
+ * same deterministic ids (the sink de-duplicates), and the state restored from
+ * the changelog skips events already folded in. At least once, never lost.
+ *
+ * An undecodable, oversized or empty record, and an event a detector throws on,
+ * go to the dead-letter topic with the reason in headers; the partition moves on.
+ * A detector's exception is deterministic (the same event throws again), so the
+ * event is dead-lettered at its first failure, with the findings of the detectors
+ * that did not throw kept; what is retried (by re-delivery) are the batch's Kafka
+ * writes.
+ */
+import type { Logger } from 'pino';
+import { DetectorPipeline } from '../../detectors/detector-pipeline';
+import { DockguardError, type ErrorCode } from '../../detectors/errors';
+import { PartitionState } from '../../detectors/state/partition-state';
+import type { DockerApiEvent } from '../../schemas/generated/docker-api-event';
+import type { Finding } from '../../schemas/generated/finding';
+import { changelogTopic, ensureTopics, pipelineTopics } from '../adapters/kafka-admin';
+import type { KafkaConfig } from '../adapters/kafka-config';
+import {
+  KafkaConsumer,
+  type ConsumedRecord,
+  type PartitionContext,
+  type TopicPartitions,
+} from '../adapters/kafka-consumer';
+import { createRecordProducer, type ProducerRecord, type RecordProducer } from '../adapters/kafka-producer';
+import { createKafkajsClient } from '../adapters/kafkajs-client';
+import { AvroCodec } from '../codec/avro-codec';
+import type { ServiceMetrics } from '../runtime/metrics';
+import type { DetectorConfig } from './detector-config';
+import { loadDetectorSets, watchDetectorSets, type LoadedSets } from './detector-sets';
+import { offsetKey, readChangelog } from './state-changelog';
+
+export const AUDIT_SUBJECT = 'dockguard.docker-api-event';
+export const FINDING_SUBJECT = 'dockguard.finding';
+
+export interface DetectorServiceOptions {
+  kafka: KafkaConfig;
+  detector: DetectorConfig;
+  logger: Logger;
+  metrics?: ServiceMetrics;
+  codec?: AvroCodec;
+  /** Sets already loaded (and checked) by the caller; loaded from the configuration otherwise. */
+  initialSets?: LoadedSets;
+}
+
+export class DetectorService {
+  private readonly log: Logger;
+  private readonly codec: AvroCodec;
+  private readonly pipeline: DetectorPipeline;
+  private readonly producer: RecordProducer;
+  private readonly consumer: KafkaConsumer;
+  private readonly changelog: string;
+  /** Last input offset whose effects are in the partition's state. */
+  private readonly lastOffsets = new Map<number, number>();
+  private watcher: { close(): void } | undefined;
+  private restoring = 0;
+  private started = false;
+  readonly stats = { events: 0, findings: 0, deadLetters: 0, skippedReplayed: 0, reloads: 0, rejectedReloads: 0 };
+
+  constructor(private readonly o: DetectorServiceOptions) {
+    this.log = o.logger.child({ component: 'detector' });
+    this.codec = o.codec ?? new AvroCodec();
+    const loaded = o.initialSets ?? loadDetectorSets(o.detector);
+    if (!loaded.sets) {
+      throw new DockguardError({
+        stage: 'compile',
+        code: 'CONFIG_INVALID',
+        message: `detector: ${loaded.errorCount} error(s) in rules, baselines or indicators:\n${loaded.problems
+          .filter((p) => p.severity === 'error')
+          .map((p) => p.format())
+          .join('\n')}`,
+      });
+    }
+    this.log.info(loaded.counts, 'detector sets loaded');
+    this.pipeline = new DetectorPipeline(loaded.sets, {
+      detector: o.detector.instanceId,
+      clock: () => Date.now(),
+      allowedLatenessMs: o.detector.allowedLatenessMs,
+      maxEventsPerGroup: o.detector.maxEventsPerGroup,
+      maxCorrelationKeys: o.detector.maxCorrelationKeys,
+    });
+    this.producer = createRecordProducer(o.kafka, o.logger);
+    this.consumer = new KafkaConsumer(o.kafka, o.detector.groupId, o.logger);
+    this.changelog = changelogTopic(o.kafka, o.detector.stateStore).topic;
+  }
+
+  /** Ensures topics, joins the group and starts consuming; resolves once running. */
+  async start(): Promise<void> {
+    await ensureTopics(this.o.kafka, this.o.logger, [
+      ...pipelineTopics(this.o.kafka),
+      changelogTopic(this.o.kafka, this.o.detector.stateStore),
+    ]);
+    if (this.o.detector.watch) {
+      this.watcher = watchDetectorSets(
+        this.o.detector,
+        (loaded) => this.reload(loaded),
+        (err) => this.log.warn({ err }, 'watching rule files failed'),
+      );
+    }
+    await this.consumer.run({
+      topics: [this.o.kafka.topics.audit],
+      eachBatch: (records, ctx) => this.handleBatch(records, ctx),
+      onAssigned: (tps) => this.onAssigned(tps),
+      onRevoked: (tps) => this.onRevoked(tps),
+    });
+    this.started = true;
+  }
+
+  /** Ready once consuming and no partition is being restored. */
+  ready(): boolean {
+    return this.started && this.restoring === 0;
+  }
+
+  /** Swaps in a new set of rules, baselines and indicators; a set with errors is refused. */
+  reload(loaded: LoadedSets): boolean {
+    if (!loaded.sets) {
+      this.stats.rejectedReloads++;
+      this.log.error(
+        { errors: loaded.problems.filter((p) => p.severity === 'error').map((p) => p.format()) },
+        'reload refused: the previous rules, baselines and indicators stay active',
+      );
+      return false;
+    }
+    try {
+      this.pipeline.reload(loaded.sets);
+    } catch (err) {
+      this.stats.rejectedReloads++;
+      this.log.error({ err }, 'reload failed: the previous set stays active');
+      return false;
+    }
+    this.stats.reloads++;
+    this.log.info(loaded.counts, 'rules, baselines and indicators reloaded');
+    return true;
+  }
+
+  private async onAssigned(tps: TopicPartitions[]): Promise<void> {
+    const partitions = tps.filter((t) => t.topic === this.o.kafka.topics.audit).flatMap((t) => t.partitions);
+    if (partitions.length === 0) return;
+    this.restoring++;
+    try {
+      const kafka = createKafkajsClient(this.o.kafka, this.o.logger, '-restore');
+      const restored = await readChangelog(kafka, this.changelog, partitions, this.log);
+      for (const p of partitions) {
+        const r = restored.get(p)!;
+        const state = new PartitionState(p, { maxCorrelationKeys: this.o.detector.maxCorrelationKeys });
+        for (const c of r.changes) state.applyChange(c.key, c.value);
+        state.drainChanges(); // what was just read back needs no writing
+        this.pipeline.restore(state);
+        this.lastOffsets.set(p, r.lastOffset);
+      }
+    } finally {
+      this.restoring--;
+    }
+  }
+
+  private onRevoked(tps: TopicPartitions[]): void {
+    for (const t of tps) {
+      if (t.topic !== this.o.kafka.topics.audit) continue;
+      for (const p of t.partitions) {
+        this.pipeline.release(p);
+        this.lastOffsets.delete(p);
+      }
+    }
+  }
+
+  private async handleBatch(records: ConsumedRecord[], ctx: PartitionContext): Promise<void> {
+    const p = ctx.partition;
+    const out: ProducerRecord[] = [];
+    const topics = this.o.kafka.topics;
+    const metrics = this.o.metrics;
+    const done = metrics?.timer('detect');
+    let lastOffset = this.lastOffsets.get(p) ?? -1;
+    for (const r of records) {
+      const offset = Number(r.offset);
+      if (offset <= lastOffset) {
+        this.stats.skippedReplayed++;
+        continue;
+      }
+      this.stats.events++;
+      metrics?.eventsIn(topics.audit);
+      const event = this.decode(r, out);
+      if (event) {
+        const result = this.pipeline.process(event, { partition: p, offset });
+        for (const f of result.findings) out.push(this.findingRecord(f));
+        if (result.failures.length > 0)
+          this.deadLetter(r, out, 'DETECTOR_FAILED', result.failures.map((f) => f.message).join('; '));
+      }
+      lastOffset = offset;
+    }
+    // pending correlation matches of a restored partition come with the next event; state changes now
+    const changes = this.pipeline.state(p).drainChanges();
+    done?.();
+    if (out.length > 0) await this.producer.send(out);
+    const changelog: ProducerRecord[] = changes.map((c) => ({
+      topic: this.changelog,
+      key: c.key,
+      value: c.value === null ? (null as unknown as Buffer) : Buffer.from(c.value),
+      partition: p,
+    }));
+    changelog.push({ topic: this.changelog, key: offsetKey(p), value: Buffer.from(String(lastOffset)), partition: p });
+    await this.producer.send(changelog);
+    this.lastOffsets.set(p, lastOffset);
+    metrics?.stateKeys('detector', this.pipeline.state(p).correlation.size + this.pipeline.state(p).baselines.size);
+    metrics?.consumerLag(topics.audit, p, Number(BigInt(ctx.highWatermark) - 1n - BigInt(lastOffset)));
+  }
+
+  private decode(r: ConsumedRecord, out: ProducerRecord[]): DockerApiEvent | null {
+    if (!r.value || r.value.length === 0) {
+      this.deadLetter(r, out, 'EVENT_INVALID', 'empty record');
+      return null;
+    }
+    if (r.value.length > this.o.detector.maxEventBytes) {
+      this.deadLetter(r, out, 'EVENT_INVALID', `record of ${r.value.length} bytes exceeds detector.maxEventBytes`);
+      return null;
+    }
+    try {
+      return this.codec.decode(AUDIT_SUBJECT, r.value) as DockerApiEvent;
+    } catch (e) {
+      this.deadLetter(r, out, 'EVENT_INVALID', (e as Error).message);
+      return null;
+    }
+  }
+
+  private findingRecord(f: Finding): ProducerRecord {
+    this.stats.findings++;
+    this.o.metrics?.finding(f.rule.id, f.event.level);
+    this.o.metrics?.eventsOut(this.o.kafka.topics.findings);
+    return {
+      topic: this.o.kafka.topics.findings,
+      key: f.dockguard.client_key,
+      value: this.codec.encode(FINDING_SUBJECT, f),
+    };
+  }
+
+  private deadLetter(r: ConsumedRecord, out: ProducerRecord[], reason: ErrorCode, message: string): void {
+    this.stats.deadLetters++;
+    this.o.metrics?.deadLettered(reason);
+    this.log.warn(
+      { reason, partition: r.partition, offset: r.offset, msg2: message.slice(0, 500) },
+      'event dead-lettered',
+    );
+    out.push({
+      topic: this.o.kafka.topics.deadLetter,
+      key: r.key ?? `${r.topic}/${r.partition}/${r.offset}`,
+      value: r.value ?? Buffer.alloc(0),
+      headers: {
+        'dockguard.reason': reason,
+        'dockguard.message': message.slice(0, 2000),
+        'dockguard.source': `${r.topic}/${r.partition}/${r.offset}`,
+        'dockguard.service': 'detector',
+      },
+    });
+  }
+
+  /** Finishes the batch in progress, commits, leaves the group and flushes the producer. */
+  async stop(): Promise<void> {
+    this.watcher?.close();
+    await this.consumer.stop();
+    await this.producer.close();
+  }
+}
