@@ -14,10 +14,12 @@ const fs = require('fs');
 const path = require('path');
 
 const root = path.resolve(__dirname, '..');
-const entry = path.join(root, 'dist', 'bench', 'engine-bench.js');
 const args = process.argv.slice(2);
+// `npm run bench -- state-memory`: bytes of detector state per key (bench/state-memory.ts) instead of throughput
+const stateMemory = args[0] === 'state-memory';
+const entry = path.join(root, 'dist', 'bench', stateMemory ? 'state-memory.js' : 'engine-bench.js');
 const noBuild = args.includes('--no-build');
-const passOn = args.filter((a) => a !== '--no-build');
+const passOn = args.filter((a) => a !== '--no-build' && a !== 'state-memory');
 
 if (!(noBuild && fs.existsSync(entry))) {
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
