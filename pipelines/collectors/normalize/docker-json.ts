@@ -175,11 +175,12 @@ export function parseDockerJson(text: string): JsonValue {
  * matches s, so `"Hoſtconfig"` is HostConfig to dockerd.
  */
 export function goFold(key: string): string {
-  return key
-    .toLowerCase()
-    .replace(/\u017f/g, 's')
-    .replace(/\u212a/g, 'k');
+  const lower = key.toLowerCase();
+  // hot path (every key of every body): only non-ASCII keys need the two extra folds
+  return NON_ASCII.test(lower) ? lower.replace(/\u017f/g, 's').replace(/\u212a/g, 'k') : lower;
 }
+
+const NON_ASCII = /[^\x00-\x7f]/;
 
 /**
  * A struct field as Go reads it: case-insensitive key, last occurrence wins —
@@ -194,7 +195,9 @@ export function field(obj: JsonValue | undefined, name: string): JsonValue | und
   let found: JsonValue | undefined;
   let merged: JsonObject | undefined;
   for (const [k, v] of obj.pairs) {
-    if (goFold(k) !== want) continue;
+    // every character that folds to an ASCII letter (ASCII, ſ, K) is one UTF-16 unit, so a
+    // key of another length cannot match an ASCII field name; skip it without folding
+    if (k.length !== want.length || (k !== name && goFold(k) !== want)) continue;
     if (isObject(v)) {
       merged = merged ? { pairs: [...merged.pairs, ...v.pairs] } : v;
       found = merged;
