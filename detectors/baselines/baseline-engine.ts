@@ -43,11 +43,18 @@ export class BaselineEngine {
     return true;
   }
 
+  /** The key as canonical JSON of key field → value (null when absent, a list when several). */
   keyOf(def: BaselineDef, event: unknown): string {
+    if (def.key.length === 0) return '{}';
     const k: Record<string, string | string[] | null> = {};
     for (const f of def.key) {
       const vals = this.valuesOf(event, f);
       k[f] = vals.length === 0 ? null : vals.length === 1 ? (vals[0] as string) : vals;
+    }
+    // one field (the usual case): the canonical form built directly
+    if (def.key.length === 1) {
+      const f = def.key[0] as string;
+      return `{${JSON.stringify(f)}:${JSON.stringify(k[f])}}`;
     }
     return canonicalJson(k);
   }

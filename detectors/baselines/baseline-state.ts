@@ -9,8 +9,8 @@
  * Each baseline has its own LRU map of keys, bounded by max_keys (an attacker who
  * controls a key field must not exhaust memory) and swept of keys idle for
  * key_ttl; evictions are counted. Every change marks the key dirty so the service
- * can write a compacted changelog (see detectors/state/), in the order of last
- * change, which is also the LRU order a restore must rebuild.
+ * can write a compacted changelog (see detectors/state/), each baseline's keys in
+ * the order of last change, which is also the LRU order a restore must rebuild.
  */
 import { DockguardError } from '../errors';
 
@@ -118,7 +118,8 @@ export function baselineStateKey(baselineId: string, key: string): string {
 
 export class BaselineStore {
   private readonly perBaseline = new Map<string, Map<string, BaselineState>>();
-  private readonly dirty = new Map<string, true>();
+  /** baseline id → keys changed since the last drain, in order of last change (no string building on the hot path) */
+  private readonly dirty = new Map<string, Map<string, true>>();
   readonly counters: BaselineCounters = { evictedKeys: 0, expiredKeys: 0, evictedValues: 0 };
 
   get(baselineId: string, key: string): BaselineState | undefined {
@@ -188,11 +189,11 @@ export class BaselineStore {
   /** Changed keys since the last drain, in order of last change: state key → encoded state, or null when gone. */
   drain(): { key: string; value: string | null }[] {
     const out: { key: string; value: string | null }[] = [];
-    for (const sk of this.dirty.keys()) {
-      const [id, key] = JSON.parse(sk) as [string, string];
-      const s = this.get(id, key);
-      out.push({ key: sk, value: s === undefined ? null : encodeBaselineState(s) });
-    }
+    for (const [id, keys] of this.dirty)
+      for (const key of keys.keys()) {
+        const s = this.get(id, key);
+        out.push({ key: baselineStateKey(id, key), value: s === undefined ? null : encodeBaselineState(s) });
+      }
     this.dirty.clear();
     return out;
   }
@@ -217,8 +218,12 @@ export class BaselineStore {
   }
 
   private mark(baselineId: string, key: string): void {
-    const sk = baselineStateKey(baselineId, key);
-    this.dirty.delete(sk);
-    this.dirty.set(sk, true);
+    let keys = this.dirty.get(baselineId);
+    if (!keys) {
+      keys = new Map();
+      this.dirty.set(baselineId, keys);
+    }
+    keys.delete(key);
+    keys.set(key, true);
   }
 }

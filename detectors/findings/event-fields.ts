@@ -8,6 +8,17 @@ import { resolveRaw, scalarString } from '../sigma/event-context';
 
 const MAX_LEAVES = 256;
 
+// field names are few (those of rules and baselines): split each once
+const segmentCache = new Map<string, string[]>();
+function segments(name: string): string[] {
+  let s = segmentCache.get(name);
+  if (!s) {
+    s = name.split('.');
+    if (segmentCache.size < 10_000) segmentCache.set(name, s);
+  }
+  return s;
+}
+
 function flatten(v: unknown, out: unknown[], depth: number): void {
   if (out.length >= MAX_LEAVES) return;
   if (Array.isArray(v)) {
@@ -18,8 +29,9 @@ function flatten(v: unknown, out: unknown[], depth: number): void {
 
 /** String forms of the scalar values at `name` (strings, numbers, booleans), in event order. */
 export function fieldStrings(event: unknown, name: string): string[] {
-  const raw = resolveRaw(event, name, name.split('.'));
+  const raw = resolveRaw(event, name, segments(name));
   if (!raw) return [];
+  if (raw.length === 1 && typeof raw[0] === 'string') return [raw[0]];
   const leaves: unknown[] = [];
   for (const r of raw) flatten(r, leaves, 0);
   const out: string[] = [];
@@ -38,7 +50,7 @@ export function fieldString(event: unknown, name: string): string | null {
 
 /** A finite number at `name` (or a string spelling an integer), or null. */
 export function fieldNumber(event: unknown, name: string): number | null {
-  const raw = resolveRaw(event, name, name.split('.'));
+  const raw = resolveRaw(event, name, segments(name));
   const v = raw?.[0];
   if (typeof v === 'number' && Number.isFinite(v)) return v;
   if (typeof v === 'string' && /^\d{1,15}$/.test(v)) return Number(v);
