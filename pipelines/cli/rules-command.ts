@@ -5,7 +5,7 @@ import { DockguardError } from '../../detectors/errors';
 import { isBaselineTest } from '../../detectors/baselines/baseline-test';
 import { parseRuleTest, runRuleTest } from '../../detectors/sigma/rule-test';
 import { parseYamlSource } from '../../detectors/sigma/yaml-source';
-import { runBaselineTestFile } from '../adapters/baseline-files';
+import { readBaselineFiles, runBaselineTestFile } from '../adapters/baseline-files';
 import { listYamlFiles } from '../adapters/rule-files';
 import { list, parse } from './args';
 import { buildEngine } from './build-engine';
@@ -26,14 +26,19 @@ export function lintCommand(argv: string[]): number {
       code: 'OPTION_INVALID',
       message: `name a rule file or directory\n${LINT_USAGE}`,
     });
+  // baseline definitions (a `baselines/` folder of the pack) are validated too, but are not Sigma rules
+  const isBaselineDir = (p: string): boolean => path.basename(path.resolve(p)) === 'baselines';
+  const baselineDirs = positionals.flatMap((p) =>
+    isBaselineDir(p) ? [p] : fs.existsSync(path.join(p, 'baselines')) ? [path.join(p, 'baselines')] : [],
+  );
   const loaded = loadFromPaths({
-    rules: positionals,
+    rules: positionals.filter((p) => !isBaselineDir(p)),
     logsources: list(values['logsources']),
     placeholders: typeof values['placeholders'] === 'string' ? values['placeholders'] : undefined,
   });
   const built = buildEngine(loaded);
   // file order, then line and column: how an author reads them
-  const problems = [...loaded.problems, ...built.problems].sort(
+  const problems = [...loaded.problems, ...built.problems, ...readBaselineFiles(baselineDirs).errors].sort(
     (a, b) =>
       (a.location?.file ?? '').localeCompare(b.location?.file ?? '') ||
       (a.location?.line ?? 0) - (b.location?.line ?? 0) ||
