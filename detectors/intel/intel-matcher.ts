@@ -23,14 +23,21 @@ export const TEXT_FIELDS = [
   'dockguard.exec.cmd',
   'dockguard.container.cmd',
   'dockguard.container.entrypoint',
+  'dockguard.service.args',
   'dockguard.image.remote',
-  'dockguard.build.remote',
+  'dockguard.plugin.remote',
   'dockguard.query.remote',
   'url.query',
 ];
 
 /** Fields that hold an image reference. */
-export const IMAGE_FIELDS = ['container.image.name', 'dockguard.image.name', 'dockguard.query.fromImage'];
+export const IMAGE_FIELDS = [
+  'container.image.name',
+  'dockguard.image.from_image',
+  'dockguard.service.image',
+  'dockguard.plugin.remote',
+  'dockguard.query.fromImage',
+];
 export const DIGEST_FIELDS = ['dockguard.image.digest', 'container.image.hash.all'];
 export const HASH_FIELDS = ['file.hash.sha256', 'file.hash.sha1', 'file.hash.md5', 'dockguard.file.hash'];
 
