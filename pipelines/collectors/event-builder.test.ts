@@ -1,4 +1,8 @@
+import * as path from 'path';
+import { compileRules, createEngine } from '../../detectors/sigma/compile-engine';
+import { loadRules } from '../../detectors/sigma/loader';
 import type { DockerApiEvent } from '../../schemas/generated/docker-api-event';
+import { readRuleSources } from '../adapters/rule-files';
 import { AvroCodec } from '../codec/avro-codec';
 import type { CapturedCall } from './captured-call';
 import { buildAuditEvent } from './event-builder';
@@ -112,6 +116,32 @@ describe('buildAuditEvent', () => {
     roundTrip(seed);
   });
 
+  /** Names of the rule-pack detection rules an event (as a consumer decodes it) triggers. */
+  const rulePack = (() => {
+    const { sources } = readRuleSources([path.resolve(__dirname, '../../sigma-rules/docker')]);
+    const compiled = compileRules(loadRules(sources.filter((x) => !x.file.endsWith('.test.yml'))));
+    return (e: DockerApiEvent): string[] => {
+      const engine = createEngine(compiled);
+      const decoded = codec.decode(SUBJECT, codec.encode(SUBJECT, e));
+      return engine
+        .process(JSON.parse(JSON.stringify(decoded)), 0, e.timestamp)
+        .flatMap((o) => (o.kind === 'detection' ? [o.rule.name ?? o.rule.id ?? '?'] : []))
+        .sort();
+    };
+  })();
+
+  it('the seed event triggers the rule pack: host root bind, chroot into it, download and execute', () => {
+    expect(rulePack(seed)).toEqual(
+      expect.arrayContaining([
+        'container_chroot_host_mount',
+        'container_create_host_root_bind',
+        'container_download_execute',
+      ]),
+    );
+    const benign = build({ uri: '/v1.41/containers/create?name=web', body: '{"Image":"nginx","Cmd":["nginx"]}' });
+    expect(rulePack(benign)).not.toEqual(expect.arrayContaining(['container_create_host_root_bind']));
+  });
+
   /** What must not depend on the spelling: the endpoint and every typed parameter. */
   const meaning = (e: DockerApiEvent) => ({
     endpoint: e.dockguard.endpoint,
@@ -155,6 +185,8 @@ describe('buildAuditEvent', () => {
     const e = build({ uri, body, responseBody: `{"Id":"${CONTAINER_ID}"}` });
     expect(meaning(e)).toEqual(meaning(seed));
     roundTrip(e);
+    // the campaign rules fire on every spelling (rules about the spelling itself may add to them)
+    expect(rulePack(e)).toEqual(expect.arrayContaining(rulePack(seed)));
   });
 
   it('records the unusual spellings as anomalies', () => {
