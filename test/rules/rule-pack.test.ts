@@ -14,6 +14,10 @@ import * as yaml from 'js-yaml';
 import { DEFAULT_TIMESTAMP_FIELDS, eventTime } from '../../detectors/sigma/event-time';
 import { buildEngine } from '../../pipelines/cli/build-engine';
 import { loadFromPaths } from '../../pipelines/cli/load';
+import { compileDenyPolicy } from '../../pipelines/collectors/deny-policy';
+import { selectBlockRules } from '../../pipelines/collectors/policy-config';
+import type { DockerApiEvent } from '../../schemas/generated/docker-api-event';
+import type { DockguardError } from '../../detectors/errors';
 import { readRuleFiles, ruleRows } from '../../sigma-rules/tools/rules-table';
 
 const root = path.resolve(__dirname, '../..');
@@ -26,14 +30,18 @@ interface Finding {
   sourceIp: unknown;
 }
 
-function runPack(eventsFile: string): Finding[] {
-  const loaded = loadFromPaths({ rules: [rulesDir], logsources: [] });
-  const built = buildEngine(loaded);
-  const events = fs
+function readEvents(eventsFile: string): Array<{ source?: { ip?: unknown } }> {
+  return fs
     .readFileSync(path.join(root, eventsFile), 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as { source?: { ip?: unknown } });
+}
+
+function runPack(eventsFile: string): Finding[] {
+  const loaded = loadFromPaths({ rules: [rulesDir], logsources: [] });
+  const built = buildEngine(loaded);
+  const events = readEvents(eventsFile);
   const out: Finding[] = [];
   const collect = (outputs: ReturnType<typeof built.engine.flush>): void => {
     for (const o of outputs) {
@@ -160,5 +168,33 @@ describe('the Docker rule pack', () => {
       const ranCode = mine.some((f) => f.name === 'api_public_source_unauthenticated_execution');
       expect([ip, mine.some((f) => f.level !== 'low'), !ranCode || mine.some(onPayload)]).toEqual([ip, true, true]);
     }
+  });
+
+  it('lets collectors block with the rules tagged dockguard.block: no benign call denied, every campaign stopped', () => {
+    const problems: DockguardError[] = [];
+    const blockRules = selectBlockRules(
+      { files: [], disable: [], deny: [], sigmaRules: [rulesDir], sigmaBlockRules: ['dockguard.block'] },
+      problems,
+    );
+    const { policy, problems: compileProblems } = compileDenyPolicy([], { disable: [], blockRules });
+    expect([...problems, ...compileProblems].filter((p) => p.severity === 'error').map((p) => p.format())).toEqual([]);
+    expect(blockRules.length).toBeGreaterThanOrEqual(10);
+    const denied = (file: string): Array<{ ip: unknown; rule: string | null }> =>
+      readEvents(file)
+        .map((e) => ({ ip: e.source?.ip, d: policy.decide(e as unknown as DockerApiEvent) }))
+        .filter((x) => !x.d.allowed)
+        .map((x) => ({ ip: x.ip, rule: x.d.rule }));
+    expect(denied('examples/events/benign-operations.jsonl')).toEqual([]);
+    const stopped = new Set(denied('examples/events/attack-campaigns.jsonl').map((d) => d.ip));
+    // the wiper (force deletes, volume prune) runs no code: it is detected, not blocked
+    for (const ip of [
+      '203.0.113.7',
+      '198.51.100.23',
+      '45.9.148.35',
+      '185.191.32.198',
+      '198.51.100.88',
+      '198.51.100.99',
+    ])
+      expect([ip, stopped.has(ip)]).toEqual([ip, true]);
   });
 });
