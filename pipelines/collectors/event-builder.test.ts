@@ -189,6 +189,38 @@ describe('buildAuditEvent', () => {
     expect(rulePack(e)).toEqual(expect.arrayContaining(rulePack(seed)));
   });
 
+  it.each([
+    ['/v1.41/containers/web1/./exec', '{"Cmd":["sh"],"Privileged":true,"User":"0"}'],
+    ['/containers/web1/%65xec', '{"cmd":["sh"],"privileged":true,"user":"0"}'],
+    ['/V1.41/CONTAINERS/web1/exec/', '{"Cmd":"sh","\\u0050rivileged":false,"Privileged":true,"User":"0"}'],
+  ])('exec spelling %s reads as the canonical exec create', (uri, body) => {
+    const canonical = build({
+      uri: '/v1.41/containers/web1/exec',
+      body: '{"Cmd":["sh"],"Privileged":true,"User":"0"}',
+    });
+    const e = build({ uri, body });
+    expect([e.dockguard.endpoint, e.container.id, e.dockguard.exec, e.process]).toEqual([
+      canonical.dockguard.endpoint,
+      canonical.container.id,
+      canonical.dockguard.exec,
+      canonical.process,
+    ]);
+  });
+
+  it.each([
+    '/images/create?fromImage=evil%2Fminer&tag=latest',
+    '/v1.41/images/create?fromImage=evil/miner&tag=latest&fromImage=library/alpine',
+    '/v1.41//images/./create?tag=latest&fromImage=evil%2fminer',
+    '/images/create?%66romImage=evil+miner&tag=latest'.replace('evil+miner', 'evil%2Fminer'),
+  ])('pull spelling %s reads as the canonical pull', (uri) => {
+    const e = build({ method: 'POST', uri, status: 200 });
+    expect([e.dockguard.endpoint, e.container.image.name, e.dockguard.image?.from_image]).toEqual([
+      '/images/create',
+      'evil/miner:latest',
+      'evil/miner',
+    ]);
+  });
+
   it('records the unusual spellings as anomalies', () => {
     const anomalies = (uri: string, body = SEED_BODY) => build({ uri, body }).dockguard.anomalies;
     expect(anomalies('/v1.41/containers%2Fcreate')).toContain('encoded-slash');
