@@ -19,6 +19,9 @@
  * record (until the spool is below 90 % again); `failOpen` lets the call through
  * and logs and counts each lost event (dropped, reason SPOOL_FULL).
  *
+ * Spooled records keep the topic they were published to: a collector restarted
+ * with another audit topic still sends its old spool to the old topic.
+ *
  * Delivery is at least once. Duplicates come from records whose acknowledgement
  * was lost (the broker had them, we spooled and re-sent them) and from a crash
  * between a drain's acknowledgement and the spool's cursor update; consumers
