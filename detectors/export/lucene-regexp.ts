@@ -3,12 +3,17 @@
  * the value) → a Lucene regular expression (matched against the whole value,
  * the `regexp` query with `flags: NONE`, so `# @ & ~ < >` are plain characters).
  *
- * Exact translations only: `\d \w \s` become explicit classes, `.` excludes line
- * terminators unless `s` is set, unanchored ends become `.*`. A word boundary
- * `\b` is translated where its neighbour is a literal word character at the
- * start or end of the pattern (`sh\b` → `sh([^A-Za-z0-9_].*)?`), the common
- * case; anywhere else, and for lookaround, backreferences, named groups,
- * multi-line anchors or anchors inside the pattern, translation fails.
+ * Exact translations only. The pattern is parsed into a tree, then rendered:
+ * `\d \w \s` become explicit classes, `.` excludes line terminators unless `s`
+ * is set, unanchored ends become `.*`. Anchors have no Lucene form, so a pattern
+ * with `^` or `$` is rendered once per case — the anchor holds (it matches the
+ * empty string and the match touches that end of the value) or it does not (the
+ * branch holding it is dropped) — and the renderings are OR-ed; this is exact as
+ * long as each anchor sits where nothing of the match can precede (`^`) or
+ * follow (`$`) it, which is checked. A word boundary `\b` at the start or end of
+ * the pattern next to a word character becomes `(^|\W)` or `(\W|$)`. Anything
+ * else (other `\b`, lookaround, backreferences, named groups, line anchors)
+ * fails with the reason.
  */
 import { Unsupported } from './query-tree';
 
@@ -19,44 +24,55 @@ const SPACE = ' \t\n\v\f\r\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u300
 const LUCENE_SPECIAL = new Set([...'.?+*|{}[]()"\\#@&<>~^$-']);
 const CLASS_SPECIAL = new Set([...']\\^-[']);
 
-function escChar(c: string): string {
-  return LUCENE_SPECIAL.has(c) ? `\\${c}` : c;
-}
-
-function escClassChar(c: string): string {
-  return CLASS_SPECIAL.has(c) ? `\\${c}` : c;
-}
-
-const isWordChar = (c: string): boolean => /^[A-Za-z0-9_]$/.test(c);
-
 export interface RegexFlags {
   i: boolean;
   m: boolean;
   s: boolean;
 }
 
-export function toLuceneRegexp(src: string, flags: RegexFlags): string {
-  const out: string[] = [];
-  /** literal character emitted at each output index, for \b checks */
-  const literalAt: Array<string | null> = [];
-  let anchoredStart = false;
-  let anchoredEnd = false;
-  let prefix = '';
-  let suffix = '';
-  let depth = 0;
-  let topLevelAlt = false;
-  const push = (s: string, lit: string | null = null): void => {
-    out.push(s);
-    literalAt.push(lit);
-  };
+type Node =
+  | { t: 'alt'; c: Node[][] }
+  | { t: 'lit'; ch: string }
+  | { t: 'cls'; body: string; wordOnly: boolean }
+  | { t: 'any' }
+  | { t: 'quant'; c: Node; q: string; min: number }
+  | { t: 'caret' }
+  | { t: 'dollar' }
+  | { t: 'boundary' };
+
+const escChar = (c: string): string => (LUCENE_SPECIAL.has(c) ? `\\${c}` : c);
+const escClassChar = (c: string): string => (CLASS_SPECIAL.has(c) ? `\\${c}` : c);
+const isWordChar = (c: string): boolean => /^[A-Za-z0-9_]$/.test(c);
+
+/** The class (as rendered, ASCII) holds every letter it holds in both cases: case folding cannot change it. */
+function caseClosed(body: string): boolean {
+  const set = new Set<number>();
+  const chars: number[] = [];
+  for (let k = 0; k < body.length; k++)
+    chars.push(body[k] === '\\' ? body.charCodeAt(++k) | 0x10000 : body.charCodeAt(k));
+  for (let k = 0; k < chars.length; k++) {
+    const a = (chars[k] as number) & 0xffff;
+    if (chars[k + 1] === '-'.charCodeAt(0) && k + 2 < chars.length) {
+      const b = (chars[k + 2] as number) & 0xffff;
+      for (let x = a; x <= Math.min(b, 0x7f); x++) set.add(x);
+      k += 2;
+    } else set.add(a);
+  }
+  for (const x of set) {
+    const c = String.fromCharCode(x);
+    if (/[A-Za-z]/.test(c) && !set.has((c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase()).charCodeAt(0)))
+      return false;
+  }
+  return true;
+}
+
+function parse(src: string, flags: RegexFlags): Node {
+  let i = 0;
+  const n = src.length;
   const fail = (why: string): never => {
     throw new Unsupported(`regular expression ${JSON.stringify(src)}: ${why}`);
   };
-
-  if (flags.i && /[^\x00-\x7f]/.test(src)) fail('non-ASCII characters under the i flag (Lucene folds ASCII only)');
-  let i = 0;
-  const n = src.length;
-  const readEscape = (inClass: boolean): { cls?: string; ch?: string; boundary?: true } => {
+  const escape = (inClass: boolean): { cls?: string; neg?: boolean; ch?: string; boundary?: true } => {
     const c = src[i + 1];
     if (c === undefined) return fail('trailing backslash');
     i += 2;
@@ -71,10 +87,9 @@ export function toLuceneRegexp(src: string, flags: RegexFlags): string {
       case 'W':
       case 'S':
         if (inClass) return fail(`\\${c} inside a character class`);
-        return { cls: `^${c === 'D' ? DIGIT : c === 'W' ? WORD : SPACE}` };
+        return { cls: c === 'D' ? DIGIT : c === 'W' ? WORD : SPACE, neg: true };
       case 'b':
-        if (inClass) return { ch: '\b' };
-        return { boundary: true };
+        return inClass ? { ch: '\b' } : { boundary: true };
       case 'B':
         return fail('\\B (non-boundary) has no Lucene equivalent');
       case 'n':
@@ -89,151 +104,212 @@ export function toLuceneRegexp(src: string, flags: RegexFlags): string {
         return { ch: '\v' };
       case '0':
         return { ch: '\0' };
-      case 'x': {
-        const h = src.slice(i, i + 2);
-        if (!/^[0-9a-fA-F]{2}$/.test(h)) return fail('bad \\x escape');
-        i += 2;
-        return { ch: String.fromCharCode(parseInt(h, 16)) };
-      }
+      case 'x':
       case 'u': {
-        const h = src.slice(i, i + 4);
-        if (!/^[0-9a-fA-F]{4}$/.test(h)) return fail('bad \\u escape');
-        i += 4;
+        const len = c === 'x' ? 2 : 4;
+        const h = src.slice(i, i + len);
+        if (!new RegExp(`^[0-9a-fA-F]{${len}}$`).test(h)) return fail(`bad \\${c} escape`);
+        i += len;
         return { ch: String.fromCharCode(parseInt(h, 16)) };
       }
-      case 'c':
-      case 'k':
-      case 'p':
-      case 'P':
-        return fail(`\\${c} has no Lucene equivalent`);
       default:
         if (/[1-9]/.test(c)) return fail('backreferences have no Lucene equivalent');
+        if (/[A-Za-z]/.test(c)) return fail(`\\${c} has no Lucene equivalent`);
         return { ch: c };
     }
   };
+  const cls = (body: string, neg = false): Node => {
+    // Lucene's case-insensitive flag folds literal ASCII characters; ranges are not folded alike
+    if (flags.i && !caseClosed(body))
+      fail('a character class that holds a letter but not its other case, under the i flag');
+    return { t: 'cls', body: neg ? `^${body}` : body, wordOnly: !neg && /^[A-Za-z0-9_-]+$/.test(body) };
+  };
 
-  while (i < n) {
-    const c = src[i] as string;
-    if (c === '\\') {
-      const start = i;
-      const e = readEscape(false);
-      if (e.boundary) {
-        // \b at the very start before a literal word character, or at the very end after one
-        if (start === 0 && isWordChar(src[i] ?? '') && src[i] !== '\\') {
-          prefix = `(.*[^${WORD}])?`;
-          anchoredStart = true;
-        } else if (i === n && out.length > 0 && isWordChar(literalAt[literalAt.length - 1] ?? '') && depth === 0) {
-          suffix = `([^${WORD}].*)?`;
-          anchoredEnd = true;
-        } else fail('\\b is only translated at the start or end of the pattern next to a literal word character');
+  const alternation = (depth: number): Node => {
+    const branches: Node[][] = [[]];
+    while (i < n) {
+      const c = src[i] as string;
+      const seq = branches[branches.length - 1] as Node[];
+      if (c === ')') {
+        if (depth === 0) fail('unbalanced )');
+        break;
+      }
+      if (c === '|') {
+        i++;
+        branches.push([]);
         continue;
       }
-      if (e.cls !== undefined) push(e.cls.startsWith('^') ? `[^${e.cls.slice(1)}]` : `[${e.cls}]`);
-      else push(escChar(e.ch as string), e.ch as string);
-      continue;
-    }
-    if (c === '[') {
-      i++;
-      let body = '';
-      if (src[i] === '^') {
-        body += '^';
+      if (c === '(') {
+        if (src[i + 1] === '?') {
+          if (src[i + 2] !== ':') fail('lookaround and named groups have no Lucene equivalent');
+          i += 3;
+        } else i++;
+        const g = alternation(depth + 1);
+        if (src[i] !== ')') fail('unbalanced (');
         i++;
+        seq.push(g);
+        continue;
       }
-      let first = true;
-      while (i < n && src[i] !== ']') {
-        const d = src[i] as string;
-        if (d === '\\') {
-          const e = readEscape(true);
-          body += e.cls !== undefined ? e.cls : escClassChar(e.ch as string);
-        } else if (d === '-' && !first && src[i + 1] !== ']') {
-          body += '-';
-          i++;
-        } else if (d === '[') {
-          fail('nested [ in a character class');
-        } else {
-          body += escClassChar(d);
+      if (c === '*' || c === '+' || c === '?' || (c === '{' && /^\{\d+(,\d*)?\}/.test(src.slice(i)))) {
+        const prev = seq.pop();
+        if (!prev || prev.t === 'caret' || prev.t === 'dollar' || prev.t === 'boundary' || prev.t === 'quant')
+          fail('a quantifier without something to repeat');
+        let q = c;
+        let min = c === '+' ? 1 : 0;
+        if (c === '{') {
+          const m = /^\{(\d+)(,(\d*))?\}/.exec(src.slice(i)) as RegExpExecArray;
+          q = m[0];
+          min = Number(m[1]);
+          i += m[0].length;
+        } else i++;
+        if (src[i] === '?') i++; // lazy: the same set of matching values
+        seq.push({ t: 'quant', c: prev as Node, q, min });
+        continue;
+      }
+      if (c === '\\') {
+        const e = escape(false);
+        if (e.boundary) seq.push({ t: 'boundary' });
+        else if (e.cls !== undefined) seq.push(cls(e.cls, e.neg));
+        else seq.push({ t: 'lit', ch: e.ch as string });
+        continue;
+      }
+      if (c === '[') {
+        i++;
+        let body = '';
+        let neg = false;
+        if (src[i] === '^') {
+          neg = true;
           i++;
         }
-        first = false;
+        let first = true;
+        while (i < n && (src[i] !== ']' || first)) {
+          const d = src[i] as string;
+          if (d === '\\') {
+            const e = escape(true);
+            body += e.cls !== undefined ? e.cls : escClassChar(e.ch as string);
+          } else if (d === '-' && !first && src[i + 1] !== ']') {
+            body += '-';
+            i++;
+          } else {
+            if (d === '[') fail('nested [ in a character class');
+            body += escClassChar(d);
+            i++;
+          }
+          first = false;
+        }
+        if (src[i] !== ']') fail('unterminated character class');
+        i++;
+        seq.push(cls(body, neg));
+        continue;
       }
-      if (src[i] !== ']') fail('unterminated character class');
-      i++;
-      if (body === '' || body === '^') fail('empty character class');
-      // Lucene's case-insensitive flag folds literal ASCII characters; ranges are not folded alike
-      if (flags.i && /[A-Za-z]/.test(body)) fail('a character class with letters under the i flag');
-      push(`[${body}]`);
-      continue;
-    }
-    if (c === '(') {
-      if (src[i + 1] === '?') {
-        if (src[i + 2] === ':') {
-          i += 3;
-        } else fail('lookaround and named groups have no Lucene equivalent');
-      } else i++;
-      depth++;
-      push('(');
-      continue;
-    }
-    if (c === ')') {
-      depth--;
-      if (depth < 0) fail('unbalanced )');
-      i++;
-      push(')');
-      continue;
-    }
-    if (c === '|') {
-      if (depth === 0) topLevelAlt = true;
-      i++;
-      push('|');
-      continue;
-    }
-    if (c === '*' || c === '+' || c === '?') {
-      i++;
-      if (src[i] === '?') i++; // lazy: the same set of matching values
-      push(c);
-      literalAt[literalAt.length - 2] = null;
-      continue;
-    }
-    if (c === '{') {
-      const m = /^\{(\d+)(,(\d*))?\}/.exec(src.slice(i));
-      if (!m) {
-        push(escChar(c), c);
+      if (c === '^' || c === '$') {
+        if (flags.m) fail(`${c} with the m flag (line anchors) has no Lucene equivalent`);
+        seq.push({ t: c === '^' ? 'caret' : 'dollar' });
         i++;
         continue;
       }
-      i += m[0].length;
-      if (src[i] === '?') i++;
-      push(m[0]);
-      literalAt[literalAt.length - 2] = null;
-      continue;
-    }
-    if (c === '^') {
-      if (flags.m) fail('^ with the m flag (line anchors) has no Lucene equivalent');
-      if (i !== 0) fail('^ inside the pattern');
-      anchoredStart = true;
+      if (c === '.') {
+        seq.push(flags.s ? { t: 'any' } : { t: 'cls', body: '^\n\r\u2028\u2029', wordOnly: false });
+        i++;
+        continue;
+      }
+      seq.push({ t: 'lit', ch: c });
       i++;
-      continue;
     }
-    if (c === '$') {
-      if (flags.m) fail('$ with the m flag (line anchors) has no Lucene equivalent');
-      if (i !== n - 1) fail('$ inside the pattern');
-      anchoredEnd = true;
-      i++;
-      continue;
+    return { t: 'alt', c: branches };
+  };
+  if (flags.i && /[^\x00-\x7f]/.test(src)) fail('non-ASCII characters under the i flag (Lucene folds ASCII only)');
+  const root = alternation(0);
+  if (i !== n) fail('unbalanced )');
+  return root;
+}
+
+/**
+ * Checks that every `^` can only be reached at the start of a match and every `$`
+ * only at its end (first/last item of its sequence, all enclosing groups first/last
+ * and not repeated), and turns `\b` at those places into `(^|\W)` / `(\W|$)`.
+ */
+function normalise(root: Node, src: string): void {
+  const fail = (why: string): never => {
+    throw new Unsupported(`regular expression ${JSON.stringify(src)}: ${why}`);
+  };
+  const nonWord: Node = { t: 'cls', body: `^${WORD}`, wordOnly: false };
+  const startsWord = (x: Node | undefined): boolean =>
+    x !== undefined && ((x.t === 'lit' && isWordChar(x.ch)) || (x.t === 'cls' && x.wordOnly));
+  const walk = (node: Node, atStart: boolean, atEnd: boolean): void => {
+    if (node.t === 'quant') return walk(node.c, false, false);
+    if (node.t !== 'alt') return;
+    for (const seq of node.c) {
+      for (let k = 0; k < seq.length; k++) {
+        const x = seq[k] as Node;
+        const first = atStart && seq.slice(0, k).every((y) => y.t === 'caret');
+        const last = atEnd && seq.slice(k + 1).every((y) => y.t === 'dollar');
+        if (x.t === 'caret' && !first) fail('^ where the match can already have begun');
+        if (x.t === 'dollar' && !last) fail('$ where the match can still go on');
+        if (x.t === 'boundary') {
+          if (first && startsWord(seq[k + 1])) seq[k] = { t: 'alt', c: [[{ t: 'caret' }], [nonWord]] };
+          else if (last && startsWord(seq[k - 1])) seq[k] = { t: 'alt', c: [[nonWord], [{ t: 'dollar' }]] };
+          else fail('\\b is only translated at the start or end of the pattern next to a word character');
+          continue;
+        }
+        walk(x, first, last);
+      }
     }
-    if (c === '.') {
-      push(flags.s ? '.' : '[^\n\r\u2028\u2029]');
-      i++;
-      continue;
+  };
+  walk(root, true, true);
+}
+
+function has(node: Node, t: 'caret' | 'dollar'): boolean {
+  if (node.t === t) return true;
+  if (node.t === 'quant') return has(node.c, t);
+  if (node.t === 'alt') return node.c.some((s) => s.some((x) => has(x, t)));
+  return false;
+}
+
+/** Renders with each anchor either matching the empty string or nothing; null = the empty language. */
+function render(node: Node, caret: boolean, dollar: boolean): string | null {
+  switch (node.t) {
+    case 'lit':
+      return escChar(node.ch);
+    case 'cls':
+      return `[${node.body}]`;
+    case 'any':
+      return '.';
+    case 'caret':
+      return caret ? '' : null;
+    case 'dollar':
+      return dollar ? '' : null;
+    case 'boundary':
+      throw new Error('unreachable: boundaries are normalised');
+    case 'quant': {
+      const inner = render(node.c, caret, dollar);
+      if (inner === null) return node.min === 0 ? '' : null;
+      return inner === '' ? '' : `(${inner})${node.q}`;
     }
-    push(escChar(c), c);
-    i++;
+    case 'alt': {
+      const branches: string[] = [];
+      for (const seq of node.c) {
+        const parts = seq.map((x) => render(x, caret, dollar));
+        if (parts.every((p) => p !== null)) branches.push(parts.join(''));
+      }
+      if (branches.length === 0) return null;
+      return branches.length === 1 ? (branches[0] as string) : `(${branches.map((b) => `(${b})`).join('|')})`;
+    }
   }
-  if (depth !== 0) fail('unbalanced (');
-  let body = out.join('');
-  if (topLevelAlt) {
-    if (anchoredStart || anchoredEnd) fail('anchors with a top-level alternation');
-    body = `(${body})`;
-  }
-  return `${anchoredStart ? '' : '.*'}${prefix}${body}${suffix}${anchoredEnd ? '' : '.*'}`;
+}
+
+/** The Lucene regexp, or null when the pattern can never match (every branch needs an impossible anchor). */
+export function toLuceneRegexp(src: string, flags: RegexFlags): string | null {
+  const root = parse(src, flags);
+  normalise(root, src);
+  const carets = has(root, 'caret') ? [true, false] : [false];
+  const dollars = has(root, 'dollar') ? [true, false] : [false];
+  const variants: string[] = [];
+  for (const c of carets)
+    for (const d of dollars) {
+      const body = render(root, c, d);
+      if (body !== null) variants.push(`${c ? '' : '.*'}(${body})${d ? '' : '.*'}`);
+    }
+  if (variants.length === 0) return null;
+  return variants.length === 1 ? (variants[0] as string) : variants.map((v) => `(${v})`).join('|');
 }

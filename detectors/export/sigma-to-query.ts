@@ -19,6 +19,8 @@ export type FieldTypes = ReadonlyMap<string, FieldType>;
 
 const RESERVED = new Set(['condition', 'timeframe']);
 const MAX_WINDASH_VARIANTS = 64;
+/** Elasticsearch's default index.max_regex_length: a longer regexp query is refused. */
+const MAX_REGEX_LENGTH = 1000;
 const UNSUPPORTED_MODIFIERS = new Map<string, string>([
   ['expand', 'placeholders are resolved by the engine at load time; export them resolved (--placeholders) instead'],
   ['fieldref', 'comparing two fields of one document needs a script, which Elastic Security query rules lack'],
@@ -163,7 +165,12 @@ export function translateItem(field: string | null, modifiers: string[], rawValu
 
   function leaf(v: Val): QNode {
     if (has('re')) {
-      if (!STRINGY.has(type)) throw new Unsupported(`re on ${field}, a field of type ${type}`);
+      if (type !== 'keyword')
+        throw new Unsupported(
+          type === 'flattened'
+            ? `re on ${field}: Elasticsearch has no regexp query on keys of a flattened field`
+            : `re on ${field}, a field of type ${type}`,
+        );
       let src = asText(v);
       const flags = { i: has('i'), m: has('m'), s: has('s') };
       const inline = /^\(\?([ims]+)\)/.exec(src);
@@ -171,7 +178,14 @@ export function translateItem(field: string | null, modifiers: string[], rawValu
         for (const f of inline[1] as string) flags[f as 'i' | 'm' | 's'] = true;
         src = src.slice(inline[0].length);
       }
-      return { k: 'regexp', field: field as string, lucene: toLuceneRegexp(src, flags), cased: !flags.i };
+      const lucene = toLuceneRegexp(src, flags);
+      if (lucene !== null && lucene.length > MAX_REGEX_LENGTH)
+        throw new Unsupported(
+          `re on ${field}: the Lucene form is ${lucene.length} characters, over Elasticsearch's index.max_regex_length (${MAX_REGEX_LENGTH})`,
+        );
+      return lucene === null
+        ? { k: 'const', v: false }
+        : { k: 'regexp', field: field as string, lucene, cased: !flags.i };
     }
     if (has('cidr')) {
       if (type !== 'ip') throw new Unsupported(`cidr on ${field}, a ${type} field (only ip fields hold networks)`);
