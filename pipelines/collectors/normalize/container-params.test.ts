@@ -119,7 +119,8 @@ describe('Docker JSON as dockerd reads it', () => {
 
   it('parses what JSON.parse parses, to the same plain value (random documents)', () => {
     let x = 3;
-    const rnd = (n: number): number => ((x = (x * 1103515245 + 12345) & 0x7fffffff), x % n);
+    // Math.imul keeps the LCG exact: a float product loses the low bits and the sequence collapses
+    const rnd = (n: number): number => ((x = (Math.imul(x, 1103515245) + 12345) & 0x7fffffff), (x >>> 8) % n);
     const gen = (d: number): unknown => {
       const k = rnd(d > 3 ? 4 : 7);
       if (k === 0) return rnd(1000) - 500 + (rnd(2) ? 0.5 : 0);
