@@ -293,7 +293,11 @@ function render(node: Node, caret: boolean, dollar: boolean): string | null {
         if (parts.every((p) => p !== null)) branches.push(parts.join(''));
       }
       if (branches.length === 0) return null;
-      return branches.length === 1 ? (branches[0] as string) : `(${branches.map((b) => `(${b})`).join('|')})`;
+      // an empty branch is written as an optional group: Lucene has no `()` for the empty string
+      const full = branches.filter((b) => b !== '');
+      if (full.length === 0) return '';
+      const body = full.length === 1 ? (full[0] as string) : full.map((b) => `(${b})`).join('|');
+      return full.length < branches.length ? `(${body})?` : full.length === 1 ? body : `(${body})`;
     }
   }
 }
@@ -308,7 +312,7 @@ export function toLuceneRegexp(src: string, flags: RegexFlags): string | null {
   for (const c of carets)
     for (const d of dollars) {
       const body = render(root, c, d);
-      if (body !== null) variants.push(`${c ? '' : '.*'}(${body})${d ? '' : '.*'}`);
+      if (body !== null) variants.push(`${c ? '' : '.*'}${body === '' ? '' : `(${body})`}${d ? '' : '.*'}`);
     }
   if (variants.length === 0) return null;
   return variants.length === 1 ? (variants[0] as string) : variants.map((v) => `(${v})`).join('|');

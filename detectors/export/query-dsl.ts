@@ -38,8 +38,16 @@ export function toDsl(n: QNode): Dsl {
           [n.field]: { value: n.value, ...(n.type === 'keyword' || n.type === 'flattened' ? ci(n.cased) : {}) },
         },
       };
-    case 'wildcard':
+    case 'wildcard': {
+      // `literal*` as a prefix query: cheaper, and the one pattern query keys of a flattened field accept
+      const last = n.tokens[n.tokens.length - 1];
+      const head = n.tokens.slice(0, -1);
+      if (last && 'star' in last && head.length > 0 && head.every((t) => 'lit' in t))
+        return {
+          prefix: { [n.field]: { value: head.map((t) => (t as { lit: string }).lit).join(''), ...ci(n.cased) } },
+        };
       return { wildcard: { [n.field]: { value: wildcardPattern(n.tokens), ...ci(n.cased) } } };
+    }
     case 'regexp':
       return { regexp: { [n.field]: { value: n.lucene, flags: 'NONE', ...ci(n.cased) } } };
     case 'range':

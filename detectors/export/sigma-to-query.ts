@@ -87,6 +87,12 @@ function stringLeaf(field: string, type: FieldType, s: SigmaString, cased: boole
       expandClasses(s).map((tokens): QNode => {
         if (tokens.every((t) => 'lit' in t))
           return { k: 'term', field, type, value: tokens.map((t) => (t as { lit: string }).lit).join(''), cased };
+        const prefixOnly =
+          tokens.length > 1 &&
+          'star' in (tokens[tokens.length - 1] as WildToken) &&
+          tokens.slice(0, -1).every((t) => 'lit' in t);
+        if (type === 'flattened' && !prefixOnly)
+          throw new Unsupported(`${field}: keys of a flattened field take prefix patterns only, not other wildcards`);
         return { k: 'wildcard', field, tokens, cased };
       }),
     );

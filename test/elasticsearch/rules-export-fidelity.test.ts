@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import type { Client } from '@elastic/elasticsearch';
 import { exportRules } from '../../detectors/export/export-rules';
+import { loadRules } from '../../detectors/sigma/loader';
 import { toLucene } from '../../detectors/export/query-lucene';
 import { Unsupported } from '../../detectors/export/query-tree';
 import { EventContext } from '../../detectors/sigma/event-context';
@@ -18,6 +19,26 @@ import { skipReason } from '../services/local-services';
 import { componentMappings, createIndex, esClient, esUrl, unique } from './es-test-kit';
 
 const root = path.resolve(__dirname, '../..');
+
+/** Detection sections (YAML, indented two spaces) of rules written for this test. */
+const SYNTHETIC = [
+  "  sel:\n    process.command_line|contains|cased: 'curl '\n  condition: sel",
+  '  sel:\n    http.response.status_code: 201\n  condition: sel',
+  '  sel:\n    http.response.status_code|gte: 400\n  condition: sel',
+  '  sel:\n    dockguard.container.privileged: true\n  condition: sel',
+  "  sel:\n    source.ip|cidr: ['203.0.113.0/24', '10.0.0.0/8']\n  condition: sel",
+  '  sel:\n    source.ip: null\n  condition: sel',
+  '  sel:\n    container.image.name|exists: true\n  condition: sel',
+  '  sel:\n    dockguard.endpoint|neq: /containers/create\n  condition: sel',
+  '  sel:\n    process.command_line|contains|all: [curl, bash]\n  condition: sel',
+  '  a:\n    process.command_line|contains: curl\n  b:\n    process.command_line|contains: wget\n  c:\n    process.command_line|contains: bash\n  condition: 2 of them',
+  "  sel:\n    process.command_line|windash|contains: ' -c '\n  condition: sel",
+  "  sel:\n    process.command_line|base64offset|contains: 'curl'\n  condition: sel",
+  "  sel:\n    process.args|re: '^/usr/s?bin/'\n  condition: sel",
+  "  sel:\n    process.command_line|re|i: '(^|[;&|]\\s*)CHROOT\\s'\n  condition: sel",
+  '  sel:\n    dockguard.query.fromImage|startswith: alp\n  condition: sel',
+  '  sel:\n    http.request.method|cased: POST\n  filter:\n    source.ip|cidr: 10.0.0.0/8\n  condition: sel and not filter',
+];
 const rulesDir = path.join(root, 'sigma-rules');
 
 function collectEvents(): Record<string, unknown>[] {
@@ -117,6 +138,48 @@ suite(esUrl ? 'rules export fidelity (real Elasticsearch)' : skipReason('ELASTIC
     expect(mismatches).toEqual([]);
     // the corpus exercises the rules: most exported rules match something
     expect(positives).toBeGreaterThan(result.exported.length);
+  });
+
+  test('constructs the rule pack does not use yet translate exactly too (cased, numbers, booleans, cidr, neq, null, exists, all, N of, windash, base64offset)', async () => {
+    const rules = SYNTHETIC.map(
+      (d, i) =>
+        `title: synthetic ${i}\nid: 00000000-0000-4000-8000-${String(i).padStart(12, '0')}\nlogsource: { product: docker }\nlevel: low\ndetection:\n${d}`,
+    );
+    const load = loadRules(rules.map((text, i) => ({ file: `synthetic-${i}.yml`, text })));
+    expect(load.problems.filter((p) => p.severity === 'error').map((p) => p.format())).toEqual([]);
+    const result = exportRules(load, {
+      format: 'kibana-ndjson',
+      fieldTypes: auditFieldTypes(),
+      multiValued: auditMultiValued(),
+      index,
+    });
+    expect(result.problems.map((p) => p.format())).toEqual([]);
+    const mismatches: string[] = [];
+    let lucene = 0;
+    let positives = 0;
+    for (const e of result.exported) {
+      const expected = new Set<string>();
+      for (const [id, doc] of indexed) if (e.rule.predicate(new EventContext(doc))) expected.add(id);
+      positives += expected.size > 0 ? 1 : 0;
+      const dsl = (e.output['filters'] as Array<{ query: Record<string, unknown> }>)[0]?.query as Record<
+        string,
+        unknown
+      >;
+      const got = await search(client, index, dsl);
+      if (!sameSet(expected, got)) mismatches.push(describeDiff(e.rule.title, 'dsl', expected, got));
+      try {
+        const q = toLucene(e.query);
+        lucene++;
+        const gotL = await search(client, index, { query_string: { query: q, allow_leading_wildcard: true } });
+        if (!sameSet(expected, gotL)) mismatches.push(describeDiff(e.rule.title, `lucene ${q}`, expected, gotL));
+      } catch (err) {
+        if (!(err instanceof Unsupported)) throw err;
+      }
+    }
+    expect(mismatches).toEqual([]);
+    expect(lucene).toBeGreaterThanOrEqual(6);
+    // most synthetic rules match some event of the corpus (the comparison is not vacuous)
+    expect(positives).toBeGreaterThanOrEqual(SYNTHETIC.length / 2);
   });
 });
 
