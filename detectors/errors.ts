@@ -62,6 +62,7 @@ export const ERROR_CODES = {
   STATE_RESTORE: 'the detector state could not be restored from the changelog; see the cause',
   DETECTOR_FAILED: 'a detector threw on this event; it went to the dead-letter topic',
   EXPORT_UNSUPPORTED: 'this Sigma construct has no equivalent in the target query language',
+  IO_WRITE: 'check that the directory exists and is writable by this user',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
