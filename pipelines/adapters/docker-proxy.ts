@@ -346,8 +346,10 @@ export class DockerProxy {
           responseHeaders(ures.rawHeaders, { dropLength: false }),
         );
         // dockerd sends the headers of /containers/{id}/wait at once and the body when the
-        // container exits; the CLI starts the container only after it got the headers.
-        res.flushHeaders();
+        // container exits; the CLI starts the container only after it got the headers. Such
+        // open-ended answers have no Content-Length; a sized one goes out with its first
+        // bytes (one write instead of two per call).
+        if (ures.headers['content-length'] === undefined) res.flushHeaders();
         ures.on('data', (c: Buffer) => {
           capture?.add(c);
           if (!res.write(c)) ures.pause();

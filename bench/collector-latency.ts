@@ -1,0 +1,253 @@
+/**
+ * Latency the proxy-mode collector adds to a Docker API call: the same calls
+ * straight to dockerd's socket and through the proxy (plain TCP, keep-alive
+ * clients on both paths), interleaved one by one so that machine noise hits
+ * both alike. The proxy runs in its own process (as deployed), with the real
+ * event builder, an allow-all policy and an in-memory sink that is drained.
+ *
+ *   npm run bench -- collector-latency [--calls 500] [--create-calls 500] [--socket /path/docker.sock]
+ *
+ * Wall-clock latency on a loaded 2-core machine is mostly scheduling (one more
+ * process hop); the proxy's own CPU time per call is reported too, as the part
+ * that does not depend on the neighbours.
+ *
+ * Needs dockerd (DOCKER_HOST=unix://… or --socket) and a local `alpine` image.
+ * Bar (issue 3): the proxy adds ≤ 1 ms at the median.
+ */
+import { spawn, type ChildProcess } from 'child_process';
+import { randomBytes } from 'crypto';
+import * as http from 'http';
+import pino from 'pino';
+import { DockerProxy } from '../pipelines/adapters/docker-proxy';
+import { ALLOW_ALL } from '../pipelines/collectors/call-policy';
+import { buildAuditEvent } from '../pipelines/collectors/event-builder';
+import { MemoryAuditSink } from '../pipelines/collectors/memory-audit-sink';
+import { createRedactor } from '../pipelines/collectors/normalize/redact';
+import { environment, table } from './harness';
+
+interface Target {
+  name: string;
+  request(method: string, path: string, body?: string): Promise<{ status: number; body: string }>;
+}
+
+function target(name: string, opts: { socketPath?: string; port?: number }): Target {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1, noDelay: true } as http.AgentOptions);
+  return {
+    name,
+    request: (method, path, body) =>
+      new Promise((resolve, reject) => {
+        const req = http.request(
+          {
+            ...(opts.socketPath ? { socketPath: opts.socketPath } : { host: '127.0.0.1', port: opts.port }),
+            agent,
+            method,
+            path,
+            headers: body ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } : {},
+          },
+          (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => (text += c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      }),
+  };
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+const ms = (x: number): string => x.toFixed(3);
+
+/** Child mode: run the proxy and print its port. */
+async function serveProxy(socketPath: string): Promise<void> {
+  const sink = new MemoryAuditSink(100_000);
+  const redactor = createRedactor(randomBytes(32));
+  const proxy = new DockerProxy({
+    config: {
+      listen: { host: '127.0.0.1', port: 0 },
+      tls: null,
+      allowClients: [],
+      upstreamSocket: socketPath,
+      maxCapturedBodyBytes: 16 * 1024 * 1024,
+      shutdownGraceSeconds: 1,
+    },
+    collectorId: 'bench',
+    hostName: 'bench',
+    policy: ALLOW_ALL,
+    sink,
+    buildEvent: (call) => buildAuditEvent(call, { redactor }),
+    logger: pino({ level: 'warn' }, pino.destination(2)),
+  });
+  const port = await proxy.listen();
+  void (async () => {
+    for await (const _ of sink) void _;
+  })();
+  process.stdout.write(`PORT ${port}\n`);
+  // the parent asks for this process's CPU time around each phase
+  process.on('message', () => {
+    const u = process.cpuUsage();
+    process.send?.({ cpuMicros: u.user + u.system, calls: proxy.stats.calls });
+  });
+  process.on('SIGTERM', () => void proxy.close(500).then(() => process.exit(0)));
+}
+
+function proxyCpu(child: ChildProcess): Promise<{ cpuMicros: number; calls: number }> {
+  return new Promise((resolve) => {
+    child.once('message', (m) => resolve(m as { cpuMicros: number; calls: number }));
+    child.send('cpu');
+  });
+}
+
+function startProxyProcess(socketPath: string): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [__filename, '--serve-proxy', '--socket', socketPath], {
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    });
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /PORT (\d+)/.exec(out);
+      if (m) resolve({ child, port: Number(m[1]) });
+    });
+    child.on('exit', (code) => reject(new Error(`proxy process exited with ${code}`)));
+  });
+}
+
+interface Series {
+  direct: number[];
+  proxy: number[];
+}
+
+async function timed(f: () => Promise<unknown>): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  await f();
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const arg = (name: string): string | undefined => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const socketPath =
+    arg('--socket') ??
+    (process.env.DOCKER_HOST?.startsWith('unix://') ? process.env.DOCKER_HOST.slice(7) : '/var/run/docker.sock');
+  if (args.includes('--serve-proxy')) return serveProxy(socketPath);
+  const calls = Number(arg('--calls') ?? 500);
+  const createCalls = Number(arg('--create-calls') ?? calls);
+
+  const { child, port } = await startProxyProcess(socketPath);
+  try {
+    const direct = target('direct', { socketPath });
+    const proxied = target('proxy', { port });
+    const ping = await direct.request('GET', '/_ping');
+    if (ping.status !== 200) throw new Error(`dockerd at ${socketPath} does not answer (${ping.status})`);
+
+    const cpu: Record<string, number> = {};
+    const list: Series = { direct: [], proxy: [] };
+    const create: Series = { direct: [], proxy: [] };
+    const remove: Series = { direct: [], proxy: [] };
+    // warm-up: JIT, connections, dockerd caches
+    for (let i = 0; i < 50; i++) {
+      await direct.request('GET', '/v1.41/containers/json');
+      await proxied.request('GET', '/v1.41/containers/json');
+    }
+    let before = await proxyCpu(child);
+    for (let i = 0; i < calls; i++) {
+      // alternate which path goes first, so neither always follows the other
+      const order = i % 2 === 0 ? [direct, proxied] : [proxied, direct];
+      for (const t of order)
+        list[t.name as keyof Series].push(await timed(() => t.request('GET', '/v1.41/containers/json')));
+    }
+    let after = await proxyCpu(child);
+    cpu['GET /containers/json'] = (after.cpuMicros - before.cpuMicros) / 1000 / (after.calls - before.calls);
+    process.stderr.write(`list: ${calls} calls each done; creating ${createCalls} containers each way\n`);
+    const body = JSON.stringify({ Image: 'alpine', Cmd: ['true'], HostConfig: { NetworkMode: 'none' } });
+    before = await proxyCpu(child);
+    for (let i = 0; i < createCalls; i++) {
+      const order = i % 2 === 0 ? [direct, proxied] : [proxied, direct];
+      for (const t of order) {
+        let id = '';
+        create[t.name as keyof Series].push(
+          await timed(async () => {
+            const r = await t.request('POST', '/v1.41/containers/create', body);
+            if (r.status !== 201) throw new Error(`create via ${t.name}: ${r.status} ${r.body}`);
+            id = (JSON.parse(r.body) as { Id: string }).Id;
+          }),
+        );
+        remove[t.name as keyof Series].push(
+          await timed(async () => {
+            const r = await t.request('DELETE', `/v1.41/containers/${id}?force=1`);
+            if (r.status !== 204) throw new Error(`remove via ${t.name}: ${r.status} ${r.body}`);
+          }),
+        );
+      }
+    }
+
+    after = await proxyCpu(child);
+    // create and remove share the phase: CPU per call over both
+    cpu['POST /containers/create'] = cpu['DELETE /containers/{id}'] =
+      (after.cpuMicros - before.cpuMicros) / 1000 / (after.calls - before.calls);
+    const rows: string[][] = [];
+    for (const [label, s] of [
+      ['GET /containers/json', list],
+      ['POST /containers/create', create],
+      ['DELETE /containers/{id}', remove],
+    ] as const) {
+      const d = [...s.direct].sort((a, b) => a - b);
+      const p = [...s.proxy].sort((a, b) => a - b);
+      const added = quantile(p, 0.5) - quantile(d, 0.5);
+      rows.push([
+        label,
+        String(d.length),
+        ms(quantile(d, 0.5)),
+        ms(quantile(d, 0.99)),
+        ms(quantile(p, 0.5)),
+        ms(quantile(p, 0.99)),
+        ms(added),
+        ms(quantile(p, 0.99) - quantile(d, 0.99)),
+        added <= 1 ? 'yes' : 'NO',
+        ms(cpu[label] ?? NaN),
+      ]);
+    }
+    process.stdout.write(
+      [
+        'collector latency: proxy (plain TCP, own process) vs dockerd socket, keep-alive, calls interleaved',
+        ...environment(),
+        '',
+        table(
+          [
+            'call',
+            'calls',
+            'direct p50 ms',
+            'direct p99 ms',
+            'proxy p50 ms',
+            'proxy p99 ms',
+            'added p50 ms',
+            'added p99 ms',
+            '≤ 1 ms',
+            'proxy CPU ms/call',
+          ],
+          rows,
+          [false, true, true, true, true, true, true, true, false, true],
+        ),
+        '',
+      ].join('\n'),
+    );
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`collector-latency: ${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});
