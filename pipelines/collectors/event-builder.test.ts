@@ -482,9 +482,75 @@ describe('buildAuditEvent', () => {
       expect(e.dockguard.endpoint).toBe('/containers/create');
       roundTrip(e);
     }
-    const big = build({ uri: '/containers/create', body: `{"Image":"a","Cmd":["${'x'.repeat(300_000)}"]}` });
+    // past maxBodyChars the text goes, the typed parameters stay (within the event budget)
+    const big = buildAuditEvent(
+      call({ uri: '/containers/create', body: `{"Image":"a","Cmd":["${'x'.repeat(300_000)}"]}` }),
+      { redactor, maxEventChars: 4_000_000 },
+    );
     expect([big.dockguard.request.body, big.dockguard.container?.cmd[0]?.length]).toEqual([null, 300_000]);
     expect(big.dockguard.request.body_error).toMatch(/too large/);
+  });
+
+  it('an event stays under its size budget however large the call (an event Kafka refuses is a call nobody audits)', () => {
+    const budget = 512 * 1024;
+    const huge = 'A'.repeat(900_000);
+    const cases: Array<[string, CallSpec]> = [
+      [
+        'a 900 KB command',
+        {
+          uri: '/containers/create',
+          body: `{"Image":"a","Cmd":["sh","-c","${huge}; curl x|sh"],"HostConfig":{"Privileged":true}}`,
+        },
+      ],
+      [
+        '100,000 binds',
+        {
+          uri: '/containers/create',
+          body: JSON.stringify({
+            Image: 'a',
+            HostConfig: { Privileged: true, Binds: Array.from({ length: 100_000 }, (_, i) => `/d${i}:/d${i}`) },
+          }),
+        },
+      ],
+      [
+        'a 900 KB query',
+        { uri: `/containers/create?name=c1&filters=${huge}`, body: '{"Image":"a","HostConfig":{"Privileged":true}}' },
+      ],
+      [
+        'a 900 KB user agent',
+        {
+          uri: '/containers/create',
+          body: '{"Image":"a","HostConfig":{"Privileged":true}}',
+          headers: { 'User-Agent': huge },
+        },
+      ],
+      [
+        '20,000 query parameters',
+        {
+          uri: '/containers/create?' + Array.from({ length: 20_000 }, (_, i) => `k${i}=${'v'.repeat(40)}`).join('&'),
+          body: '{"Image":"a","HostConfig":{"Privileged":true}}',
+        },
+      ],
+    ];
+    for (const [name, spec] of cases) {
+      const e = build(spec);
+      const json = JSON.stringify(e).length;
+      expect([name, json <= budget]).toEqual([name, true]);
+      expect([name, e.dockguard.anomalies]).toEqual([name, expect.arrayContaining(['event-truncated'])]);
+      // what matters to a rule survives: the endpoint, the flag, the ids
+      expect([name, e.dockguard.endpoint, e.dockguard.container?.privileged, e.event.id]).toEqual([
+        name,
+        '/containers/create',
+        true,
+        '1b4e28ba-2fa1-11d2-883f-0016d3cca427',
+      ]);
+      expect(codec.encode(SUBJECT, e).length).toBeLessThan(budget);
+    }
+    // head and tail of a long command both stay visible
+    const cmd = build(cases[0]![1]).process.command_line ?? '';
+    expect(cmd).toMatch(/^sh -c 'AAAA.*characters cut.*; curl x\|sh'$/);
+    // a small call is not measured, nor changed
+    expect(build({ uri: '/containers/create', body: SEED_BODY }).dockguard.anomalies).toEqual([]);
   });
 
   it('an unknown endpoint is recorded with its normalised path', () => {

@@ -35,6 +35,7 @@ import {
   type JsonValue,
 } from './normalize/docker-json';
 import { redactEndpointSecrets } from './normalize/endpoint-secrets';
+import { boundEventSize, DEFAULT_MAX_EVENT_CHARS } from './normalize/event-size';
 import { execCreate } from './normalize/exec-params';
 import { IMAGE_ENDPOINTS, imageParams } from './normalize/image-params';
 import { networkCreate } from './normalize/network-params';
@@ -53,6 +54,8 @@ export interface BuildOptions {
    * well below Kafka's default 1 MB record limit.
    */
   maxBodyChars?: number;
+  /** Size budget of the whole event (JSON characters); see normalize/event-size.ts. */
+  maxEventChars?: number;
 }
 
 export const DEFAULT_MAX_BODY_CHARS = 256 * 1024;
@@ -269,8 +272,17 @@ export function buildAuditEvent(call: CapturedCall, opts: BuildOptions): DockerA
   const userinfo = redactQueryValue('', sent, hash);
   const original = userinfo ?? sent;
   const c = call.client;
+  const userAgent = header(call.request.headers, 'user-agent');
+  // what a client controls and the event copies: the measurement is skipped when it is small
+  const inputChars =
+    call.request.uri.length +
+    (call.request.body?.length ?? 0) +
+    (userAgent?.length ?? 0) +
+    (c.tlsSubject?.length ?? 0) +
+    (c.tlsIssuer?.length ?? 0) +
+    (c.user?.length ?? 0);
 
-  return {
+  const event: DockerApiEvent = {
     timestamp: long(call.receivedAt),
     event: { id: call.eventId, action: actionOf(norm.operationId), outcome: outcomeOf(call) },
     collector: { id: call.collectorId, mode: call.mode },
@@ -281,7 +293,7 @@ export function buildAuditEvent(call: CapturedCall, opts: BuildOptions): DockerA
         ? { client: { subject: c.tlsSubject, issuer: c.tlsIssuer, hash_sha256: c.tlsFingerprintSha256 } }
         : null,
     user: { name: c.user },
-    user_agent: { original: header(call.request.headers, 'user-agent') },
+    user_agent: { original: userAgent },
     http: {
       request: { method: norm.method, body: { bytes: long(call.request.bodyBytes) } },
       response: { status_code: int32(call.response?.statusCode ?? null) },
@@ -315,4 +327,5 @@ export function buildAuditEvent(call: CapturedCall, opts: BuildOptions): DockerA
       query,
     },
   };
+  return boundEventSize(event, opts.maxEventChars ?? DEFAULT_MAX_EVENT_CHARS, inputChars);
 }
