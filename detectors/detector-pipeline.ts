@@ -105,6 +105,7 @@ export class DetectorPipeline {
   private readonly maxEventsPerGroup: number;
   private readonly maxCorrelationKeys: number | undefined;
   private readonly expireEvery: number;
+  private readonly baselineInfos = new WeakMap<BaselineDef, RuleInfo>();
 
   constructor(
     sets: DetectorSets,
@@ -332,8 +333,9 @@ export class DetectorPipeline {
     });
   }
 
-  private baselineFinding(d: Deviation, event: unknown, eventId: string, t: number): Finding {
-    const def = d.def;
+  private baselineInfo(def: BaselineDef): RuleInfo {
+    const cached = this.baselineInfos.get(def);
+    if (cached) return cached;
     const valueField = def.kind === 'first_seen' ? [def.value] : [];
     const info: RuleInfo = {
       id: def.id,
@@ -346,6 +348,13 @@ export class DetectorPipeline {
       level: def.level,
       fields: [...new Set([...def.key, ...valueField, ...def.filter.map(([f]) => f)])].filter((f) => f !== 'client'),
     };
+    this.baselineInfos.set(def, info);
+    return info;
+  }
+
+  private baselineFinding(d: Deviation, event: unknown, eventId: string, t: number): Finding {
+    const def = d.def;
+    const info = this.baselineInfo(def);
     return buildFinding({
       kind: 'baseline',
       rule: info,

@@ -15,6 +15,7 @@ import type {
   FindingKind,
   IntelDetails,
   MatchedField,
+  Threat,
 } from '../../schemas/generated/finding';
 import { threatFromTags } from './attack';
 import { clientKey } from './client-key';
@@ -56,6 +57,23 @@ export interface FindingInput {
   correlation?: CorrelationDetails;
   baseline?: BaselineDetails;
   intel?: IntelDetails;
+}
+
+// rules are few and their tags fixed: parse each tag list once (bounded, for baseline and intel rule infos built per finding)
+const threatCache = new Map<string, Threat>();
+function threatOf(tags: readonly string[]): Threat {
+  const k = tags.join('\n');
+  let t = threatCache.get(k);
+  if (!t) {
+    t = threatFromTags(tags);
+    if (threatCache.size < 10_000) threatCache.set(k, t);
+  }
+  // a copy: a caller that edits its finding must not edit the next one
+  return {
+    framework: t.framework,
+    tactic: { id: [...t.tactic.id], name: [...t.tactic.name] },
+    technique: { id: [...t.technique.id], name: [...t.technique.name] },
+  };
 }
 
 export function findingId(kind: FindingKind, rule: RuleInfo, idParts: readonly unknown[]): string {
@@ -109,7 +127,7 @@ export function buildFinding(input: FindingInput): Finding {
       tags: [...input.rule.tags],
       ruleset: input.rule.ruleset,
     },
-    threat: threatFromTags(input.rule.tags),
+    threat: threatOf(input.rule.tags),
     message: messageOf(input, client, endpoint, method),
     source: { ip: fieldString(ev, 'source.ip'), port: fieldNumber(ev, 'source.port') },
     host: { name: fieldString(ev, 'host.name') },
