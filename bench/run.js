@@ -17,9 +17,12 @@ const root = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
 // `npm run bench -- state-memory`: bytes of detector state per key (bench/state-memory.ts) instead of throughput
 const stateMemory = args[0] === 'state-memory';
-const entry = path.join(root, 'dist', 'bench', stateMemory ? 'state-memory.js' : 'engine-bench.js');
+// `npm run bench -- indexer`: documents/s into ELASTICSEARCH_URL and CPU per document (bench/indexer-bench.ts)
+const indexer = args[0] === 'indexer';
+const script = stateMemory ? 'state-memory.js' : indexer ? 'indexer-bench.js' : 'engine-bench.js';
+const entry = path.join(root, 'dist', 'bench', script);
 const noBuild = args.includes('--no-build');
-const passOn = args.filter((a) => a !== '--no-build' && a !== 'state-memory');
+const passOn = args.filter((a) => a !== '--no-build' && a !== 'state-memory' && a !== 'indexer');
 
 if (!(noBuild && fs.existsSync(entry))) {
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
