@@ -246,4 +246,41 @@ describe('DetectorPipeline state', () => {
     const r = p.process(events[events.length - 3], { partition: 0, offset: 1000 });
     expect(r.findings.some((f) => f.finding.kind === 'baseline')).toBe(false);
   });
+
+  it('flush decides windows that wait for their close, the same after a restore; created comes from the clock', () => {
+    const text = [
+      'title: Exec',
+      'id: 11111111-1111-4111-8111-111111111111',
+      'name: exec_call',
+      'logsource: { product: docker }',
+      "detection: { sel: { dockguard.endpoint: '/containers/{id}/exec' }, condition: sel }",
+      'level: low',
+      '---',
+      'title: Few Execs',
+      'id: 22222222-2222-4222-8222-222222222222',
+      'correlation: { type: event_count, rules: [exec_call], group-by: [source.ip], timespan: 1m, condition: { lt: 3 } }',
+      'level: low',
+    ].join('\n');
+    const load = loadRules([{ file: 'few.yml', text }]);
+    expect(load.problems).toEqual([]);
+    const few: DetectorSets = { rules: compileRules(load), baselines: [], intel: new IndicatorSet() };
+    const exec = (s: number): Record<string, unknown> => ({
+      '@timestamp': `2026-11-28T10:00:0${s}Z`,
+      source: { ip: '192.0.2.1' },
+      dockguard: { endpoint: '/containers/{id}/exec' },
+    });
+    const a = new DetectorPipeline(few, { clock: () => 42, detector: 'd-7' });
+    const head = run(a, [exec(0), exec(1)]);
+    expect(head).toEqual([]); // exec_call feeds a correlation without generate: not reported alone
+    const b = new DetectorPipeline(few);
+    b.restore(PartitionState.restore(0, a.state(0).snapshot()));
+    const fa = a.flush();
+    const fb = b.flush();
+    expect(fa).toHaveLength(1);
+    expect(fa[0]?.dockguard.correlation).toMatchObject({ type: 'event_count', value: 2 });
+    expect(fa[0]?.dockguard.client_key).toBe('192.0.2.1'); // from the group: no current event
+    expect(fa[0]?.finding).toMatchObject({ created: 42, detector: 'd-7' });
+    expect(ids(fb)).toEqual(ids(fa));
+    expect(fb[0]?.finding.created).toBe(fb[0]?.timestamp); // without a clock: the event time
+  });
 });
