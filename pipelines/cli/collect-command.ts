@@ -95,7 +95,7 @@ export async function collectCommand(argv: string[]): Promise<number> {
   return new Promise<number>(() => undefined);
 }
 
-function readRedactionKey(cfg: CollectorConfig, logger: Logger): Buffer {
+export function readRedactionKey(cfg: CollectorConfig, logger: Logger): Buffer {
   if (cfg.redactionKeyFile === null) {
     logger.warn(
       'collector.redactionKeyFile is not set: secrets are hashed with a random per-process key, so equal ' +

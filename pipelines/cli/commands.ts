@@ -6,6 +6,7 @@ import { exportCommand } from './export-command';
 import { INDEX_USAGE, indexCommand } from './index-command';
 import { COLLECT_USAGE, collectCommand } from './collect-command';
 import { matchCommand } from './match-command';
+import { RUN_USAGE, runCommand } from './run-command';
 import { lintCommand, testCommand } from './rules-command';
 import { SETUP_USAGE, setupCommand } from './setup-command';
 
@@ -32,5 +33,6 @@ export const COMMANDS: Record<string, Command> = {
   },
   collect: { usage: COLLECT_USAGE, run: collectCommand },
   index: { usage: INDEX_USAGE, run: indexCommand },
+  run: { usage: RUN_USAGE, run: runCommand },
   'setup elasticsearch': { usage: SETUP_USAGE, run: setupCommand },
 };
