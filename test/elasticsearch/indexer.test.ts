@@ -192,6 +192,36 @@ suite(
       }
     });
 
+    test('SIGTERM during an outage leaves the batch uncommitted; the next indexer writes it exactly once', async () => {
+      const { kafka, indexer, ns } = await scenario();
+      const findings = seedFindings(200, ns);
+      await setupElasticsearch(es, { namespace: ns, replicas: 0, retentionDays: 30 });
+      proxy.cut();
+      const running = await startIndexer({
+        kafka,
+        es: esConfig(proxyUrl),
+        indexer: { ...indexer, setupOnStart: false },
+        logger,
+      });
+      await produce(kafka, findings);
+      // the batch is stuck behind the cut proxy; stop drains for drainTimeoutMs, then leaves it uncommitted
+      await new Promise((r) => setTimeout(r, 5000));
+      const stopped = Date.now();
+      await running.stop();
+      expect(Date.now() - stopped).toBeLessThan(indexer.drainTimeoutMs + 15_000);
+      expect(await caughtUp(kafka, indexer.groupId)).toBe(false);
+      expect(await count(ns)).toBe(0);
+      proxy.restore();
+      const next = await startIndexer({ kafka, es: esConfig(proxyUrl), indexer, logger });
+      try {
+        await until('200 findings indexed', async () => (await count(ns)) === 200);
+        await until('offsets committed', () => caughtUp(kafka, indexer.groupId));
+        expect(await count(ns)).toBe(200);
+      } finally {
+        await next.stop();
+      }
+    }, 180_000);
+
     test('Elasticsearch unreachable for 60 s under a steady stream: nothing lost, nothing duplicated', async () => {
       const { kafka, indexer, ns } = await scenario();
       const running: RunningIndexer = await startIndexer({ kafka, es: esConfig(proxyUrl), indexer, logger });
