@@ -1,0 +1,94 @@
+// The detector service against the real Kafka: the seed's campaign yields the Sigma,
+// first-seen and temporal_ordered findings; malformed records land in the dead-letter
+// topic with a reason while every valid event is processed.
+import { DetectorService } from '../../pipelines/detector/detector-service';
+import { consumeAll, logger } from '../kafka/kafka-test-kit';
+import { localServices, skipReason } from '../services/local-services';
+import { benignCreate, seedCampaign } from './audit-stream';
+import { createTopics, decodeFindings, detectorTestConfig, oracleFindings, produceEvents } from './detector-kit';
+
+const brokers = localServices().kafkaBrokers;
+const describeKafka = brokers ? describe : describe.skip;
+
+describeKafka(brokers ? 'detector service (Kafka)' : skipReason('KAFKA_BROKERS', 'kafka'), () => {
+  jest.setTimeout(180_000);
+
+  it('the seed campaign yields the Sigma, first-seen and pull→create→start findings, once each', async () => {
+    const { kafka, detector } = detectorTestConfig(brokers!, 1);
+    const t0 = Date.parse('2026-11-20T00:00:00Z');
+    const events = [
+      ...Array.from({ length: 26 }, (_, i) => benignCreate('10.0.4.12', t0 + i * 3_600_000, `learn-${i}`)),
+      ...seedCampaign('203.0.113.7', t0 + 27 * 3_600_000, 'seed'),
+    ];
+    await createTopics(kafka, detector);
+    await produceEvents(kafka, events);
+    const service = new DetectorService({ kafka, detector, logger });
+    await service.start();
+    try {
+      const audit = await consumeAll(kafka, kafka.topics.audit, events.length);
+      const oracle = oracleFindings(detector, audit);
+      const got = decodeFindings(await consumeAll(kafka, kafka.topics.findings, oracle.length, 90_000));
+      expect(new Set(got.map((f) => f.finding.id))).toEqual(new Set(oracle.map((f) => f.finding.id)));
+      const names = got.map((f) => `${f.finding.kind}: ${f.rule.name}`);
+      expect(names).toEqual(
+        expect.arrayContaining([
+          'sigma: Container Created With The Host Root Filesystem Mounted Writable',
+          'sigma: Container Command Chroots Into A Mounted Host Path',
+          'sigma: Download And Execute In A Container Or Exec Command',
+          'baseline: Container Created By A Client Never Seen Before',
+          'correlation: Image Pulled, Container Created And Started By One Client Within Minutes',
+        ]),
+      );
+      const firstSeen = got.find((f) => f.finding.kind === 'baseline')!;
+      expect(firstSeen.source.ip).toBe('203.0.113.7');
+      expect(firstSeen.dockguard.baseline?.observed).toContain('203.0.113.7');
+      const corr = got.find((f) => f.finding.kind === 'correlation')!;
+      expect(corr.dockguard.event_ids).toEqual(['seed-pull', 'seed-create', 'seed-start']);
+    } finally {
+      await service.stop();
+    }
+  });
+
+  it('5,000 undecodable or oversized records all reach the dead-letter topic with a reason; valid events are all processed', async () => {
+    const { kafka, detector } = detectorTestConfig(brokers!, 2);
+    detector.maxEventBytes = 16 * 1024;
+    const t0 = Date.parse('2026-11-20T00:00:00Z');
+    const valid = [
+      ...Array.from({ length: 26 }, (_, i) => benignCreate('10.0.4.12', t0 + i * 3_600_000, `learn-${i}`)),
+      ...seedCampaign('203.0.113.7', t0 + 27 * 3_600_000, 'seed-a'),
+      ...seedCampaign('203.0.113.8', t0 + 28 * 3_600_000, 'seed-b'),
+    ];
+    const bad = Array.from({ length: 5000 }, (_, i) => {
+      const kind = i % 4;
+      const value =
+        kind === 0
+          ? Buffer.from(`not avro ${i}`)
+          : kind === 1
+            ? Buffer.from([0, 0, 0, 0, 99, 1, 2, 3]) // unknown schema id
+            : kind === 2
+              ? Buffer.alloc(0)
+              : Buffer.alloc(20 * 1024, 1); // oversized
+      return { topic: kafka.topics.audit, key: `bad-${i % 7}`, value };
+    });
+    await createTopics(kafka, detector);
+    await produceEvents(kafka, valid, bad);
+    const service = new DetectorService({ kafka, detector, logger });
+    await service.start();
+    try {
+      const audit = await consumeAll(kafka, kafka.topics.audit, valid.length + bad.length);
+      const oracle = oracleFindings(detector, audit);
+      const dead = await consumeAll(kafka, kafka.topics.deadLetter, bad.length, 120_000);
+      expect(dead).toHaveLength(bad.length);
+      for (const d of dead) {
+        expect(d.headers['dockguard.reason']?.toString()).toBe('EVENT_INVALID');
+        expect(d.headers['dockguard.message']?.toString().length).toBeGreaterThan(0);
+        expect(d.headers['dockguard.source']?.toString()).toMatch(new RegExp(`^${kafka.topics.audit}/\\d+/\\d+$`));
+      }
+      const got = decodeFindings(await consumeAll(kafka, kafka.topics.findings, oracle.length, 90_000));
+      expect(new Set(got.map((f) => f.finding.id))).toEqual(new Set(oracle.map((f) => f.finding.id)));
+      expect(service.stats.events).toBe(valid.length + bad.length);
+    } finally {
+      await service.stop();
+    }
+  });
+});
