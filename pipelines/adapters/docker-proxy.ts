@@ -20,12 +20,14 @@ import * as http from 'http';
 import * as https from 'https';
 import type * as net from 'net';
 import type { Logger } from 'pino';
+import { isDockguardError } from '../../detectors/errors';
 import type { DockerApiEvent } from '../../schemas/generated/docker-api-event';
 import type { AuditSink } from '../collectors/audit-sink';
 import type { CallPolicy } from '../collectors/call-policy';
 import type { CapturedCall, CapturedDecision } from '../collectors/captured-call';
 import type { ProxyConfig } from '../collectors/collector-config';
 import { normalizeRequest } from '../collectors/normalize/request-uri';
+import type { ServiceMetrics } from '../runtime/metrics';
 import { clientFilter, isLoopback, plainAddress, type ClientFilter } from './docker-proxy-clients';
 import {
   capturesResponse,
@@ -49,6 +51,8 @@ export interface DockerProxyOptions {
   /** CapturedCall → audit event (event-builder.ts with the collector's redactor). */
   buildEvent: (call: CapturedCall) => DockerApiEvent;
   logger: Logger;
+  /** Calls captured, events recorded, time to record, failures (runtime/metrics.ts). */
+  metrics?: ServiceMetrics;
   /** Epoch milliseconds; injectable for tests. */
   now?: () => number;
 }
@@ -251,19 +255,26 @@ export class DockerProxy {
 
   /** Builds the final event and hands it to the sink; never throws. */
   private async finish(call: CapturedCall): Promise<void> {
+    const metrics = this.opts.metrics;
+    metrics?.eventsIn('docker-api');
     if (!call.decision.allowed) this.stats.denied++;
     let event: DockerApiEvent;
     try {
       event = this.opts.buildEvent(call);
     } catch (e) {
       this.stats.publishFailures++;
+      metrics?.dropped('EVENT_INVALID');
       this.opts.logger.error({ err: e, eventId: call.eventId, uri: call.request.uri }, 'cannot build the audit event');
       return;
     }
     try {
       await this.opts.sink.publish(event);
+      metrics?.eventsOut('audit');
+      metrics?.observe('capture', Math.max(0, this.now() - call.receivedAt) / 1000);
     } catch (e) {
       this.stats.publishFailures++;
+      // In production the sink is Kafka with its spool; its errors carry their own code.
+      metrics?.dropped(isDockguardError(e) ? e.code : 'KAFKA_UNAVAILABLE');
       this.opts.logger.error({ err: e, eventId: call.eventId }, 'audit event not recorded: the sink failed');
     }
   }

@@ -4,6 +4,9 @@
  * Kafka when the configuration has a `kafka` section, else to JSON Lines
  * (`collector.jsonlOutput`, stdout by default; logs go to stderr).
  *
+ * Ops server (section `ops`): /healthz, /readyz (not ready while the sink
+ * refuses events), /metrics.
+ *
  * SIGTERM/SIGINT (runtime/shutdown.ts): stop accepting, let in-flight calls
  * finish (up to collector.proxy.shutdownGraceSeconds), flush the sink, exit 0.
  */
@@ -19,8 +22,10 @@ import { readCollectorConfig, type CollectorConfig } from '../collectors/collect
 import { buildAuditEvent } from '../collectors/event-builder';
 import { createRedactor, type Redactor } from '../collectors/normalize/redact';
 import { loadDenyPolicy } from '../collectors/policy-config';
-import { loadConfig, type RawConfig } from '../config/config';
+import { loadConfig, readSection, type RawConfig } from '../config/config';
 import { createLogger, type Logger } from '../runtime/logger';
+import { ServiceMetrics } from '../runtime/metrics';
+import { opsSection, startOpsServer } from '../runtime/ops-server';
 import { createShutdown } from '../runtime/shutdown';
 import { parse } from './args';
 
@@ -34,10 +39,10 @@ export interface RunningCollector {
 export type CollectorRunner = (
   raw: RawConfig,
   cfg: CollectorConfig,
-  deps: { sink: AuditSink; redactor: Redactor; logger: Logger },
+  deps: { sink: AuditSink; redactor: Redactor; logger: Logger; metrics?: ServiceMetrics },
 ) => Promise<RunningCollector>;
 
-const runProxy: CollectorRunner = async (raw, cfg, { sink, redactor, logger }) => {
+const runProxy: CollectorRunner = async (raw, cfg, { sink, redactor, logger, metrics }) => {
   const proxy = new DockerProxy({
     config: cfg.proxy,
     collectorId: cfg.id,
@@ -46,6 +51,7 @@ const runProxy: CollectorRunner = async (raw, cfg, { sink, redactor, logger }) =
     sink,
     buildEvent: (call) => buildAuditEvent(call, { redactor }),
     logger,
+    metrics,
   });
   await proxy.listen();
   return {
@@ -79,19 +85,34 @@ export async function collectCommand(argv: string[]): Promise<number> {
       code: 'CONFIG_INVALID',
       message: `collector.mode: "${cfg.mode}" is not available in this build (have ${Object.keys(RUNNERS).join(', ')})`,
     });
+  const opsConfig = readSection(raw, opsSection);
   const redactor = createRedactor(readRedactionKey(cfg, logger));
+  const metrics = new ServiceMetrics('collector');
   const sink = await openSink(raw, cfg, logger);
   let running: RunningCollector;
   try {
-    running = await runner(raw, cfg, { sink, redactor, logger });
+    running = await runner(raw, cfg, { sink, redactor, logger, metrics });
   } catch (e) {
     await sink.close();
     throw e;
   }
+  const ops = await startOpsServer({ config: opsConfig, registry: metrics.registry, logger });
+  // Not ready while calls would be refused for want of a place to record them.
+  ops.addReadinessCheck('audit-sink', () => {
+    if (!sink.accepting()) throw new Error('the audit sink does not accept events; calls are denied');
+  });
   // The coordinator exits the process (0 when every hook finished in time).
   const shutdown = createShutdown({ logger, deadlineMs: (cfg.proxy.shutdownGraceSeconds + 5) * 1000 }).install();
-  shutdown.onShutdown('collector: finish in-flight calls', () => running.stop(), 10);
+  shutdown.onShutdown(
+    'collector: finish in-flight calls',
+    () => {
+      ops.setDraining();
+      return running.stop();
+    },
+    10,
+  );
   shutdown.onShutdown('collector: flush the audit sink', () => sink.close(), 30);
+  shutdown.onShutdown('collector: close the ops server', () => ops.close(), 90);
   return new Promise<number>(() => undefined);
 }
 

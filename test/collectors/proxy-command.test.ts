@@ -69,6 +69,9 @@ async function until<T>(f: () => T | undefined, what: string, ms = 60_000): Prom
           '    listen: { host: 127.0.0.1, port: 0 }',
           `    upstreamSocket: ${socket}`,
           '    shutdownGraceSeconds: 1',
+          'ops:',
+          '  host: 127.0.0.1',
+          '  port: 0',
           '',
         ].join('\n'),
       );
@@ -77,6 +80,11 @@ async function until<T>(f: () => T | undefined, what: string, ms = 60_000): Prom
       const target = { host: `tcp://127.0.0.1:${port}` };
       const ps = await docker(target, ['ps', '-a', '-q']);
       expect(ps.code).toBe(0);
+      // the ops server: ready, and the captured calls are counted
+      const opsPort = await until(() => /"port":(\d+)[^\n]*ops server listening/.exec(c.output())?.[1], 'ops server');
+      expect((await fetch(`http://127.0.0.1:${opsPort}/readyz`)).status).toBe(200);
+      const metrics = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
+      expect(metrics).toMatch(/dockguard_events_out_total\{[^}]*topic="audit"[^}]*\} [1-9]/);
       // A stream that never ends by itself is in flight at SIGTERM.
       const stream = docker(target, ['events', '--filter', 'type=container'], undefined, 30);
       await new Promise((r) => setTimeout(r, 1500));
