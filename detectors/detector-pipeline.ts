@@ -382,7 +382,7 @@ export class DetectorPipeline {
       description: ind.description ?? null,
       reference: [],
       tags: [],
-      ruleset: ind.source,
+      ruleset: relativeRuleset(ind.source, this.engines.sets.rulesRoot),
       level: 'high',
       fields: [h.field],
     };

@@ -76,6 +76,7 @@ describe('finding builder', () => {
     expect(f.http.request.method).toBe('POST');
     expect(f.dockguard.client_key).toBe('203.0.113.7');
     expect(f.dockguard.event_ids).toHaveLength(FINDING_LIMITS.eventIds);
+    expect(f.dockguard.event_ids[0]).toBe('e-0');
     expect(f.dockguard.event_ids[FINDING_LIMITS.eventIds - 1]).toBe('e-199');
     expect(f.dockguard.event_count).toBe(200);
     expect(f.message.length).toBeLessThanOrEqual(FINDING_LIMITS.messageChars);

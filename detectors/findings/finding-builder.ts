@@ -108,7 +108,12 @@ export function buildFinding(input: FindingInput): Finding {
   const endpoint = fieldString(ev, 'dockguard.endpoint');
   const method = fieldString(ev, 'http.request.method');
   const commandLine = fieldString(ev, 'process.command_line');
-  const ids = input.eventIds.slice(-FINDING_LIMITS.eventIds);
+  // over the bound, the first and the last halves: how the activity began and what completed it
+  const max = FINDING_LIMITS.eventIds;
+  const ids =
+    input.eventIds.length <= max
+      ? [...input.eventIds]
+      : [...input.eventIds.slice(0, max >> 1), ...input.eventIds.slice(input.eventIds.length - (max - (max >> 1)))];
   return {
     timestamp: input.origin.time,
     finding: {
