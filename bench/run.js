@@ -19,10 +19,18 @@ const args = process.argv.slice(2);
 const stateMemory = args[0] === 'state-memory';
 // `npm run bench -- indexer`: documents/s into ELASTICSEARCH_URL and CPU per document (bench/indexer-bench.ts)
 const indexer = args[0] === 'indexer';
-const script = stateMemory ? 'state-memory.js' : indexer ? 'indexer-bench.js' : 'engine-bench.js';
+// `npm run bench -- detector`: the whole detector in process and over KAFKA_BROKERS vs decode-only (bench/detector-bench.ts)
+const detector = args[0] === 'detector';
+const script = stateMemory
+  ? 'state-memory.js'
+  : indexer
+    ? 'indexer-bench.js'
+    : detector
+      ? 'detector-bench.js'
+      : 'engine-bench.js';
 const entry = path.join(root, 'dist', 'bench', script);
 const noBuild = args.includes('--no-build');
-const passOn = args.filter((a) => a !== '--no-build' && a !== 'state-memory' && a !== 'indexer');
+const passOn = args.filter((a) => a !== '--no-build' && a !== 'state-memory' && a !== 'indexer' && a !== 'detector');
 
 if (!(noBuild && fs.existsSync(entry))) {
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');

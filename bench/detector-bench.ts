@@ -1,0 +1,362 @@
+/**
+ * `npm run bench -- detector`: throughput of the whole detector (Sigma rules and
+ * correlations, baselines, threat intel, findings) on one core, in two parts.
+ *
+ * (a) In process: CPU µs per event of DetectorPipeline.process on Avro-decoded
+ *     audit events (test/detector/audit-stream.ts, as the collectors build them),
+ *     with 100 rules (the pack's rules and correlations plus generated variants
+ *     from bench/gen-docker-rules.ts) and the pack's baselines and indicators; the
+ *     same without baselines, to show what they cost. The pipeline is stateful
+ *     (watermark, windows, baseline keys), so every pass runs a fresh pipeline over
+ *     the stream in order rather than wrapping around a pool.
+ * (b) Over the real Kafka (KAFKA_BROKERS, unique topics deleted afterwards): N
+ *     Avro audit events are produced, then timed from the first batch to the last
+ *     event: a consumer that only decodes (the ceiling), and the DetectorService
+ *     (consume → decode → pipeline → findings and changelog produced and acked).
+ *     Bar (issue 4): the detector reaches at least half the decode-only rate.
+ *
+ * The process re-executes itself under `taskset -c 1` when available, so both
+ * parts run on one core. Options: --events N (default 30000), --runs R (default 5),
+ * --kafka-events N (default 50000), --no-kafka.
+ */
+import '../pipelines/runtime/v8-flags';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { performance } from 'perf_hooks';
+import pino from 'pino';
+import { DetectorPipeline, type DetectorSets } from '../detectors/detector-pipeline';
+import { clientKey } from '../detectors/findings/client-key';
+import { changelogTopic, deleteTopics, ensureTopics, pipelineTopics } from '../pipelines/adapters/kafka-admin';
+import { kafkaDefaults, type KafkaConfig } from '../pipelines/adapters/kafka-config';
+import { KafkaConsumer } from '../pipelines/adapters/kafka-consumer';
+import { createRecordProducer, type ProducerRecord } from '../pipelines/adapters/kafka-producer';
+import { createKafkajsClient } from '../pipelines/adapters/kafkajs-client';
+import { AvroCodec } from '../pipelines/codec/avro-codec';
+import { loadConfig } from '../pipelines/config/config';
+import { readDetectorConfig, type DetectorConfig } from '../pipelines/detector/detector-config';
+import { AUDIT_SUBJECT, DetectorService } from '../pipelines/detector/detector-service';
+import { loadDetectorSets, type LoadedSets } from '../pipelines/detector/detector-sets';
+import type { DockerApiEvent } from '../schemas/generated/docker-api-event';
+import { generateStream } from '../test/detector/audit-stream';
+import { dockerRules } from './gen-docker-rules';
+import { environment, fmtInt } from './harness';
+
+/** The checkout (or installation) whose sigma-rules/ the bench loads: found above the compiled script. */
+function findRoot(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'sigma-rules', 'docker'))) return dir;
+    if (path.dirname(dir) === dir) return process.cwd();
+  }
+}
+
+const ROOT = findRoot();
+const RULES = 100;
+const log = pino({ level: process.env['DOCKGUARD_BENCH_LOG'] ?? 'silent' });
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return def;
+  const n = Number(process.argv[i + 1]);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} needs a positive number`);
+  return n;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+function cpuUs(c: NodeJS.CpuUsage): number {
+  return c.user + c.system;
+}
+
+/** Re-runs this script pinned to core 1 (once); returns true when the child did the work. */
+function pinned(): boolean {
+  if (process.env['DOCKGUARD_BENCH_PINNED'] || os.cpus().length < 2) return false;
+  const probe = spawnSync('taskset', ['-c', '1', 'true']);
+  if (probe.status !== 0) return false;
+  const r = spawnSync(
+    'taskset',
+    ['-c', '1', process.execPath, ...process.execArgv, __filename, ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, DOCKGUARD_BENCH_PINNED: '1' },
+    },
+  );
+  process.exitCode = r.status ?? 1;
+  return true;
+}
+
+/**
+ * The detector configuration of the bench: the pack's rules plus generated variants
+ * (written to a temporary directory) up to 100, the pack's baselines and indicators.
+ */
+function benchSets(): { detector: DetectorConfig; loaded: LoadedSets; dir: string } {
+  const pack = path.join(ROOT, 'sigma-rules', 'docker');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockguard-detector-bench-'));
+  const base = readDetectorConfig(loadConfig(null, {}));
+  const detector: DetectorConfig = {
+    ...base,
+    rules: [pack, dir],
+    baselines: [path.join(ROOT, 'sigma-rules', 'baselines')],
+    intel: [path.join(ROOT, 'sigma-rules', 'intel')],
+    watch: false,
+  };
+  const packOnly = loadDetectorSets({ ...detector, rules: [pack] });
+  const have = packOnly.counts.rules + packOnly.counts.correlations;
+  for (const r of dockerRules(RULES).slice(0, Math.max(0, RULES - have)))
+    fs.writeFileSync(path.join(dir, path.basename(r.file)), r.text);
+  const loaded = loadDetectorSets(detector);
+  if (!loaded.sets) throw new Error(loaded.problems.map((p) => p.format()).join('\n'));
+  return { detector, loaded, dir };
+}
+
+interface PassResult {
+  cpuUsPerEvent: number;
+  findings: number;
+}
+
+/** One pass of a fresh pipeline over the stream, in order (partition 0). */
+function pass(sets: DetectorSets, events: readonly unknown[]): PassResult {
+  const pipeline = new DetectorPipeline(sets);
+  let findings = 0;
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < events.length; i++) {
+    const r = pipeline.process(events[i], { partition: 0, offset: i });
+    findings += r.findings.length;
+    if (r.failures.length > 0) throw r.failures[0];
+  }
+  findings += pipeline.flush().length;
+  return { cpuUsPerEvent: cpuUs(process.cpuUsage(c0)) / events.length, findings };
+}
+
+function inProcess(sets: DetectorSets, events: readonly unknown[], runs: number): void {
+  const variants: Array<[string, DetectorSets]> = [
+    ['rules + correlations + baselines + intel', sets],
+    ['without baselines', { ...sets, baselines: [] }],
+  ];
+  process.stdout.write(`\n(a) DetectorPipeline in process, ${fmtInt(events.length)} Avro-decoded events\n`);
+  const results: number[] = [];
+  for (const [label, s] of variants) {
+    pass(s, events); // warm-up: the JIT sees this kind of event and these rules
+    const us: number[] = [];
+    let findings = 0;
+    for (let r = 0; r < runs; r++) {
+      global.gc?.();
+      const p = pass(s, events);
+      us.push(p.cpuUsPerEvent);
+      findings = p.findings;
+    }
+    const m = median(us);
+    results.push(m);
+    process.stdout.write(
+      `  ${label.padEnd(42)} ${m.toFixed(2).padStart(7)} µs/event CPU  ${fmtInt(1e6 / m).padStart(8)} events/s` +
+        `  (runs: ${us.map((u) => u.toFixed(1)).join(' ')}; ${fmtInt(findings)} findings a pass)\n`,
+    );
+  }
+  const [all, noBase] = results as [number, number];
+  process.stdout.write(`  baselines cost ${(all - noBase).toFixed(2)} µs/event\n`);
+}
+
+// ---------------------------------------------------------------- (b) over Kafka
+
+function kafkaConfig(brokers: string, suffix: string): KafkaConfig {
+  const base = kafkaDefaults();
+  return kafkaDefaults({
+    brokers: brokers.split(','),
+    clientId: `dockguard-bench-${suffix}`,
+    topics: {
+      ...base.topics,
+      audit: `bench-audit-${suffix}`,
+      findings: `bench-findings-${suffix}`,
+      deadLetter: `bench-dead-letter-${suffix}`,
+      changelogPrefix: `bench-state-${suffix}.`,
+    },
+    topicDefaults: { partitions: 1, replicationFactor: -1 },
+    producer: { ...base.producer, sendTimeoutMs: 60_000 },
+    consumer: { ...base.consumer, fromBeginning: true, sessionTimeoutMs: 30_000, heartbeatIntervalMs: 3000 },
+  });
+}
+
+interface KafkaRun {
+  eps: number;
+  cpuUsPerEvent: number;
+}
+
+/** Decode-only consumer: timed from the first batch to the N-th decoded event. */
+async function decodeOnly(kafka: KafkaConfig, n: number, codec: AvroCodec): Promise<KafkaRun> {
+  const consumer = new KafkaConsumer(kafka, `bench-decode-${Date.now().toString(36)}`, log);
+  let count = 0;
+  let ok = 0;
+  let t0 = 0;
+  let c0: NodeJS.CpuUsage | undefined;
+  let resolve!: (r: KafkaRun) => void;
+  const done = new Promise<KafkaRun>((r) => (resolve = r));
+  await consumer.run({
+    topics: [kafka.topics.audit],
+    eachBatch: async (records) => {
+      if (!c0) {
+        c0 = process.cpuUsage();
+        t0 = performance.now();
+      }
+      for (const r of records) {
+        if (r.value && (codec.decode(AUDIT_SUBJECT, r.value) as { event?: unknown }).event !== undefined) ok++;
+        count++;
+      }
+      if (count >= n) {
+        const secs = (performance.now() - t0) / 1000;
+        resolve({ eps: count / secs, cpuUsPerEvent: cpuUs(process.cpuUsage(c0)) / count });
+      }
+    },
+  });
+  const r = await done;
+  await consumer.stop();
+  if (ok !== n) throw new Error(`decode-only: ${ok} of ${n} events decoded`);
+  return r;
+}
+
+async function topicTotal(kafka: KafkaConfig, topic: string): Promise<number> {
+  const admin = createKafkajsClient(kafka, log, '-bench-admin').admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((s, p) => s + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The DetectorService: timed from its first event to the last finding acked on the findings topic. */
+async function detectorService(
+  kafka: KafkaConfig,
+  detector: DetectorConfig,
+  loaded: LoadedSets,
+  n: number,
+): Promise<KafkaRun & { findings: number }> {
+  const service = new DetectorService({
+    kafka,
+    detector: { ...detector, groupId: `bench-detector-${Date.now().toString(36)}` },
+    logger: log,
+    initialSets: loaded,
+  });
+  await service.start();
+  try {
+    // polling costs a little CPU and a few ms of resolution against seconds of work
+    while (service.stats.events === 0) await sleep(2);
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    while (service.stats.events < n) await sleep(5);
+    // the last batch's findings are acked before its offsets commit; wait for them on the topic
+    const findings = service.stats.findings;
+    while ((await topicTotal(kafka, kafka.topics.findings)) < findings) await sleep(20);
+    const secs = (performance.now() - t0) / 1000;
+    const cpu = cpuUs(process.cpuUsage(c0));
+    if (service.stats.deadLetters > 0) throw new Error(`${service.stats.deadLetters} events dead-lettered`);
+    return { eps: n / secs, cpuUsPerEvent: cpu / n, findings };
+  } finally {
+    await service.stop();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function overKafka(
+  brokers: string,
+  detector: DetectorConfig,
+  loaded: LoadedSets,
+  events: DockerApiEvent[],
+  runs: number,
+): Promise<void> {
+  const codec = new AvroCodec();
+  const suffix = `${Date.now().toString(36)}-${process.pid}`;
+  const kafka = kafkaConfig(brokers, suffix);
+  const topics = [...pipelineTopics(kafka), changelogTopic(kafka, detector.stateStore)];
+  process.stdout.write(`\n(b) over Kafka (${brokers}), ${fmtInt(events.length)} audit events on one partition\n`);
+  await ensureTopics(kafka, log, topics);
+  try {
+    const producer = createRecordProducer(kafka, log);
+    try {
+      const records: ProducerRecord[] = events.map((e) => ({
+        topic: kafka.topics.audit,
+        key: clientKey(e),
+        value: codec.encode(AUDIT_SUBJECT, e),
+      }));
+      for (let i = 0; i < records.length; i += 5000) await producer.send(records.slice(i, i + 5000));
+    } finally {
+      await producer.close();
+    }
+    const dec: KafkaRun[] = [];
+    const det: KafkaRun[] = [];
+    let findings = 0;
+    // interleaved, so a burst of load from other processes hits both sides alike
+    for (let r = 0; r < runs; r++) {
+      dec.push(await decodeOnly(kafka, events.length, codec));
+      const d = await detectorService(kafka, detector, loaded, events.length);
+      det.push(d);
+      findings = d.findings;
+      process.stdout.write(
+        `  run ${r + 1}: decode-only ${fmtInt(dec[r]!.eps)}/s, detector ${fmtInt(d.eps)}/s (${fmtInt(findings)} findings)\n`,
+      );
+    }
+    const de = median(dec.map((x) => x.eps));
+    const dt = median(det.map((x) => x.eps));
+    const row = (label: string, xs: KafkaRun[], eps: number): string =>
+      `  ${label.padEnd(54)} ${fmtInt(eps).padStart(8)} events/s  ${median(xs.map((x) => x.cpuUsPerEvent))
+        .toFixed(1)
+        .padStart(6)} µs/event CPU\n`;
+    process.stdout.write(row('consume + Avro decode only', dec, de));
+    process.stdout.write(row(`DetectorService (${RULES} rules, baselines, intel → findings)`, det, dt));
+    const ratio = dt / de;
+    process.stdout.write(
+      `  detector / decode-only = ${ratio.toFixed(2)} (bar ≥ 0.50: ${ratio >= 0.5 ? 'MET' : 'MISSED'}); medians of ${runs}\n`,
+    );
+  } finally {
+    await deleteTopics(
+      kafka,
+      log,
+      topics.map((t) => t.topic),
+    ).catch((e: Error) => process.stderr.write(`could not delete the bench topics: ${e.message}\n`));
+  }
+}
+
+async function main(): Promise<void> {
+  if (pinned()) return;
+  const n = arg('events', 30_000);
+  const runs = arg('runs', 5);
+  const kn = arg('kafka-events', 50_000);
+  for (const l of environment()) process.stdout.write(`${l}\n`);
+  process.stdout.write(
+    `load average: ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}; pinned: ${process.env['DOCKGUARD_BENCH_PINNED'] ? 'core 1' : 'no'}\n`,
+  );
+  const { detector, loaded, dir } = benchSets();
+  try {
+    const c = loaded.counts;
+    process.stdout.write(
+      `sets: ${c.rules} detection rules + ${c.correlations} correlations, ${c.baselines} baselines, ${c.indicators} indicators\n`,
+    );
+    // Avro round trip: the hidden classes of decoded events, not of object literals
+    const codec = new AvroCodec();
+    const events = generateStream(n).map((e) => codec.decode(AUDIT_SUBJECT, codec.encode(AUDIT_SUBJECT, e)));
+    inProcess(loaded.sets!, events, runs);
+    const brokers = process.env['KAFKA_BROKERS'];
+    if (process.argv.includes('--no-kafka')) return;
+    if (!brokers) {
+      process.stdout.write('\n(b) skipped: KAFKA_BROKERS is unset (deploy/local/services.sh env)\n');
+      return;
+    }
+    await overKafka(brokers, detector, loaded, generateStream(kn, 2), Math.min(runs, 3));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exitCode = 1;
+});
