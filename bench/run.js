@@ -21,16 +21,22 @@ const stateMemory = args[0] === 'state-memory';
 const indexer = args[0] === 'indexer';
 // `npm run bench -- detector`: the whole detector in process and over KAFKA_BROKERS vs decode-only (bench/detector-bench.ts)
 const detector = args[0] === 'detector';
-const script = stateMemory
-  ? 'state-memory.js'
-  : indexer
-    ? 'indexer-bench.js'
-    : detector
-      ? 'detector-bench.js'
-      : 'engine-bench.js';
+// `npm run bench -- authz-latency [--trivial]`: added latency of the authz plugin on two private dockerds (root; bench/authz-latency.ts)
+const authzLatency = args[0] === 'authz-latency';
+const script = authzLatency
+  ? 'authz-latency.js'
+  : stateMemory
+    ? 'state-memory.js'
+    : indexer
+      ? 'indexer-bench.js'
+      : detector
+        ? 'detector-bench.js'
+        : 'engine-bench.js';
 const entry = path.join(root, 'dist', 'bench', script);
 const noBuild = args.includes('--no-build');
-const passOn = args.filter((a) => a !== '--no-build' && a !== 'state-memory' && a !== 'indexer' && a !== 'detector');
+const passOn = args.filter(
+  (a) => a !== '--no-build' && a !== 'state-memory' && a !== 'indexer' && a !== 'detector' && a !== 'authz-latency',
+);
 
 if (!(noBuild && fs.existsSync(entry))) {
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
