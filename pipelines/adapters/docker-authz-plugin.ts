@@ -66,6 +66,8 @@ export interface AuthzPluginStats {
   denied: number;
   /** Messages that were not valid plugin requests (answered with Err). */
   malformed: number;
+  /** Handler failures (answered with Err: dockerd fails the call). */
+  internalErrors: number;
   policyErrors: number;
   /** Responses with no waiting request (expired before, or never seen). */
   unmatchedResponses: number;
@@ -83,6 +85,7 @@ export class AuthzPlugin {
     responses: 0,
     denied: 0,
     malformed: 0,
+    internalErrors: 0,
     policyErrors: 0,
     unmatchedResponses: 0,
     expired: 0,
@@ -166,8 +169,9 @@ export class AuthzPlugin {
         answer = this.route(req.method ?? '', req.url ?? '', Buffer.concat(chunks));
       } catch (e) {
         if (e instanceof AuthzProtocolError) return this.fail(res, 400, e.message);
+        this.stats.internalErrors++;
         this.opts.logger.error({ err: e }, 'authz plugin handler failed');
-        return this.fail(res, 500, 'internal error in the dockguard authorization plugin');
+        return this.send(res, 500, { Err: 'internal error in the dockguard authorization plugin' });
       }
       if (answer === undefined) return this.fail(res, 404, `unknown plugin endpoint ${req.method} ${req.url}`);
       this.send(res, 200, answer);
@@ -239,9 +243,13 @@ export class AuthzPlugin {
     }
   }
 
-  /** Builds the final event and hands it to the sink, off the request path; never throws. */
+  /**
+   * Builds the final event and hands it to the sink; never throws. Deferred with
+   * setImmediate so that the answer dockerd waits for is written first.
+   */
   private publish(call: CapturedCall): void {
     const task = (async () => {
+      await new Promise<void>((resolve) => setImmediate(resolve));
       let event: DockerApiEvent;
       try {
         event = this.opts.buildEvent(call);
