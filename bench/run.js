@@ -23,19 +23,29 @@ const indexer = args[0] === 'indexer';
 const detector = args[0] === 'detector';
 // `npm run bench -- authz-latency [--trivial]`: added latency of the authz plugin on two private dockerds (root; bench/authz-latency.ts)
 const authzLatency = args[0] === 'authz-latency';
-const script = authzLatency
-  ? 'authz-latency.js'
-  : stateMemory
-    ? 'state-memory.js'
-    : indexer
-      ? 'indexer-bench.js'
-      : detector
-        ? 'detector-bench.js'
-        : 'engine-bench.js';
+// `npm run bench -- publisher`: audit events/s published to KAFKA_BROKERS with kafkajs and node-rdkafka, one core (bench/publisher-bench.ts)
+const publisher = args[0] === 'publisher';
+const script = publisher
+  ? 'publisher-bench.js'
+  : authzLatency
+    ? 'authz-latency.js'
+    : stateMemory
+      ? 'state-memory.js'
+      : indexer
+        ? 'indexer-bench.js'
+        : detector
+          ? 'detector-bench.js'
+          : 'engine-bench.js';
 const entry = path.join(root, 'dist', 'bench', script);
 const noBuild = args.includes('--no-build');
 const passOn = args.filter(
-  (a) => a !== '--no-build' && a !== 'state-memory' && a !== 'indexer' && a !== 'detector' && a !== 'authz-latency',
+  (a) =>
+    a !== '--no-build' &&
+    a !== 'state-memory' &&
+    a !== 'indexer' &&
+    a !== 'detector' &&
+    a !== 'authz-latency' &&
+    a !== 'publisher',
 );
 
 if (!(noBuild && fs.existsSync(entry))) {
