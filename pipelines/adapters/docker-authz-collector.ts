@@ -16,6 +16,7 @@ import type { CapturedCall } from '../collectors/captured-call';
 import type { CollectorConfig } from '../collectors/collector-config';
 import { loadDenyPolicy } from '../collectors/policy-config';
 import type { RawConfig } from '../config/config';
+import type { ServiceMetrics } from '../runtime/metrics';
 import { AuthzPlugin } from './docker-authz-plugin';
 import { writeSpecFile } from './docker-authz-spec';
 
@@ -31,6 +32,7 @@ export async function startAuthzCollector(
     sink: AuditSink;
     logger: Logger;
     buildEvent: (call: CapturedCall) => DockerApiEvent;
+    metrics?: ServiceMetrics | undefined;
     /** Defaults to the `policy` section; tests pass their own. */
     policy?: CallPolicy;
   },
@@ -46,6 +48,7 @@ export async function startAuthzCollector(
     sink: deps.sink,
     buildEvent: deps.buildEvent,
     logger: deps.logger,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
     pendingTimeoutMs: a.pendingTimeoutSeconds * 1000,
     maxPending: a.maxPending,
   });

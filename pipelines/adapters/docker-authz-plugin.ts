@@ -26,6 +26,8 @@ import type { DockerApiEvent } from '../../schemas/generated/docker-api-event';
 import type { AuditSink } from '../collectors/audit-sink';
 import type { CallPolicy } from '../collectors/call-policy';
 import type { CapturedCall, CapturedDecision } from '../collectors/captured-call';
+import { isDockguardError } from '../../detectors/errors';
+import type { ServiceMetrics } from '../runtime/metrics';
 import {
   AuthzProtocolError,
   captureRequest,
@@ -56,6 +58,8 @@ export interface AuthzPluginOptions {
   pendingTimeoutMs: number;
   /** Bound on calls waiting for their response; beyond it the oldest is published early. */
   maxPending: number;
+  /** Calls captured, events recorded, time to record, drops (runtime/metrics.ts), as the proxy reports them. */
+  metrics?: ServiceMetrics;
   /** Epoch milliseconds; injectable for tests. */
   now?: () => number;
 }
@@ -250,11 +254,14 @@ export class AuthzPlugin {
   private publish(call: CapturedCall): void {
     const task = (async () => {
       await new Promise<void>((resolve) => setImmediate(resolve));
+      const metrics = this.opts.metrics;
+      metrics?.eventsIn('docker-api');
       let event: DockerApiEvent;
       try {
         event = this.opts.buildEvent(call);
       } catch (e) {
         this.stats.publishFailures++;
+        metrics?.dropped('EVENT_INVALID');
         this.opts.logger.error(
           { err: e, eventId: call.eventId, uri: call.request.uri },
           'cannot build the audit event',
@@ -264,8 +271,11 @@ export class AuthzPlugin {
       try {
         await this.opts.sink.publish(event);
         this.stats.published++;
+        metrics?.eventsOut('audit');
+        metrics?.observe('capture', Math.max(0, this.now() - call.receivedAt) / 1000);
       } catch (e) {
         this.stats.publishFailures++;
+        metrics?.dropped(isDockguardError(e) ? e.code : 'KAFKA_UNAVAILABLE');
         this.opts.logger.error({ err: e, eventId: call.eventId }, 'audit event not recorded: the sink failed');
       }
     })();

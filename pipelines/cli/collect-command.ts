@@ -62,8 +62,8 @@ const runProxy: CollectorRunner = async (raw, cfg, { sink, redactor, logger, met
   };
 };
 
-const runAuthz: CollectorRunner = (raw, cfg, { sink, redactor, logger }) =>
-  startAuthzCollector(raw, cfg, { sink, logger, buildEvent: (call) => buildAuditEvent(call, { redactor }) });
+const runAuthz: CollectorRunner = (raw, cfg, { sink, redactor, logger, metrics }) =>
+  startAuthzCollector(raw, cfg, { sink, logger, metrics, buildEvent: (call) => buildAuditEvent(call, { redactor }) });
 
 export const RUNNERS: Partial<Record<CollectorConfig['mode'], CollectorRunner>> = { proxy: runProxy, authz: runAuthz };
 
