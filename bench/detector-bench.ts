@@ -284,7 +284,8 @@ async function overKafka(
         key: clientKey(e),
         value: codec.encode(AUDIT_SUBJECT, e),
       }));
-      for (let i = 0; i < records.length; i += 5000) await producer.send(records.slice(i, i + 5000));
+      // ~1 KB records: sends stay under the broker's default 1 MB message.max.bytes
+      for (let i = 0; i < records.length; i += 500) await producer.send(records.slice(i, i + 500));
     } finally {
       await producer.close();
     }

@@ -25,30 +25,38 @@ export class BaselineEngine {
     private readonly geo: GeoIpTable = EMPTY_GEO,
   ) {}
 
-  /** Values of a key or value field: `client` and `geo.*` are computed, the rest read from the event. */
-  private valuesOf(event: unknown, field: string): string[] {
-    if (field === 'client') return [clientKey(event)];
-    if (field === 'geo.country' || field === 'geo.asn') {
+  /**
+   * Values of a key or value field: `client` and `geo.*` are computed, the rest read
+   * from the event. `memo` holds this event's answers: the baselines mostly key by
+   * the same fields (client), which are then resolved once per event, not per baseline.
+   */
+  private valuesOf(event: unknown, field: string, memo?: Map<string, string[]>): string[] {
+    const known = memo?.get(field);
+    if (known) return known;
+    let vals: string[];
+    if (field === 'client') vals = [clientKey(event)];
+    else if (field === 'geo.country' || field === 'geo.asn') {
       const g = this.geo.lookup(fieldString(event, 'source.ip'));
-      return [field === 'geo.country' ? g.country : g.asn];
-    }
-    return fieldStrings(event, field);
+      vals = [field === 'geo.country' ? g.country : g.asn];
+    } else vals = fieldStrings(event, field);
+    memo?.set(field, vals);
+    return vals;
   }
 
-  private admits(def: BaselineDef, event: unknown): boolean {
+  private admits(def: BaselineDef, event: unknown, memo?: Map<string, string[]>): boolean {
     for (const [field, accepted] of def.filter) {
-      const vals = fieldStrings(event, field);
+      const vals = this.valuesOf(event, field, memo);
       if (!vals.some((v) => accepted.includes(v))) return false;
     }
     return true;
   }
 
   /** The key as canonical JSON of key field → value (null when absent, a list when several). */
-  keyOf(def: BaselineDef, event: unknown): string {
+  keyOf(def: BaselineDef, event: unknown, memo?: Map<string, string[]>): string {
     if (def.key.length === 0) return '{}';
     const k: Record<string, string | string[] | null> = {};
     for (const f of def.key) {
-      const vals = this.valuesOf(event, f);
+      const vals = this.valuesOf(event, f, memo);
       k[f] = vals.length === 0 ? null : vals.length === 1 ? (vals[0] as string) : vals;
     }
     // one field (the usual case): the canonical form built directly
@@ -61,11 +69,12 @@ export class BaselineEngine {
 
   evaluate(event: unknown, t: number, store: BaselineStore): Deviation[] {
     const out: Deviation[] = [];
+    const memo = new Map<string, string[]>();
     for (const def of this.defs) {
-      if (!this.admits(def, event)) continue;
-      const key = this.keyOf(def, event);
+      if (!this.admits(def, event, memo)) continue;
+      const key = this.keyOf(def, event, memo);
       const prev = store.get(def.id, key);
-      const judged = this.judge(def, event, t, prev, store);
+      const judged = this.judge(def, event, t, prev, store, memo);
       if (!judged) continue;
       store.put(def.id, key, judged.state, def.params.maxKeys);
       for (const j of judged.out) out.push({ ...j, def, key });
@@ -84,6 +93,7 @@ export class BaselineEngine {
     t: number,
     prev: BaselineState | undefined,
     store: BaselineStore,
+    memo: Map<string, string[]>,
   ): { state: BaselineState; out: Judgement[] } | undefined {
     const p = def.params;
     switch (def.kind) {
@@ -93,10 +103,10 @@ export class BaselineEngine {
         let quiet: (v: string) => boolean = () => false;
         if (def.kind === 'geography') {
           if (fieldString(event, 'source.ip') === null) return undefined; // no address, no place
-          values = this.valuesOf(event, def.value === 'asn' ? 'geo.asn' : 'geo.country');
+          values = this.valuesOf(event, def.value === 'asn' ? 'geo.asn' : 'geo.country', memo);
           // internal and unlisted addresses have no geography to deviate from
           quiet = (v) => v === 'private' || v === 'unknown';
-        } else values = [...new Set(this.valuesOf(event, def.value))].slice(0, 16);
+        } else values = [...new Set(this.valuesOf(event, def.value, memo))].slice(0, 16);
         if (values.length === 0) return undefined;
         const s: FirstSeenState = prev?.k === 'f' ? prev : { k: 'f', c: t, n: 0, l: t, v: new Map() };
         return { state: s, out: judgeFirstSeen(p, s, values, t, store.counters, quiet) };

@@ -30,7 +30,11 @@ function flatten(v: unknown, out: unknown[], depth: number): void {
 /** String forms of the scalar values at `name` (strings, numbers, booleans), in event order. */
 export function fieldStrings(event: unknown, name: string): string[] {
   const raw = resolveRaw(event, name, segments(name));
-  if (!raw) return [];
+  return raw ? rawStrings(raw) : [];
+}
+
+/** String forms of the scalars in values as `resolveRaw` (or a FieldCollector) found them: arrays flattened, bounded. */
+export function rawStrings(raw: readonly unknown[]): string[] {
   if (raw.length === 1 && typeof raw[0] === 'string') return [raw[0]];
   const leaves: unknown[] = [];
   for (const r of raw) flatten(r, leaves, 0);

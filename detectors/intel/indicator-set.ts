@@ -77,6 +77,22 @@ export class IndicatorSet {
     return this.count;
   }
 
+  /**
+   * Which lookups can ever answer: the matcher skips the fields (and the text
+   * scanning) of kinds the set holds no indicator of. Text (URLs, hosts,
+   * addresses) consults urls, networks and domains; images consult images and digests.
+   */
+  get holds(): { text: boolean; ips: boolean; images: boolean; digests: boolean; hashes: boolean } {
+    const ips = this.networks.size > 0;
+    return {
+      text: ips || this.domains.size > 0 || this.urls.size > 0,
+      ips,
+      images: this.images.size > 0 || this.digests.size > 0,
+      digests: this.digests.size > 0,
+      hashes: this.hashes.size > 0,
+    };
+  }
+
   matchIp(address: string): Indicator | undefined {
     return this.networks.lookupText(address);
   }

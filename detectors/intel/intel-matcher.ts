@@ -5,7 +5,8 @@
  * searched. Fields are read defensively: the event schema grows (v2 adds
  * dockguard.exec, dockguard.image, dockguard.query).
  */
-import { fieldString, fieldStrings } from '../findings/event-fields';
+import { rawStrings } from '../findings/event-fields';
+import { FieldCollector, FieldPlan } from '../sigma/field-plan';
 import type { Indicator, IndicatorSet } from './indicator-set';
 
 export interface IntelHit {
@@ -71,32 +72,77 @@ function pullImage(query: string): string | undefined {
   return tag.startsWith('sha256:') ? `${from}@${tag}` : `${from}:${tag}`;
 }
 
+// every field the matcher reads, collected in one walk of the event (not one path resolution per field)
+const PLAN = new FieldPlan([
+  'source.ip',
+  ...TEXT_FIELDS,
+  ...IMAGE_FIELDS,
+  'url.query',
+  ...DIGEST_FIELDS,
+  ...HASH_FIELDS,
+]);
+// not re-entrant, and matchIntel is synchronous: one collector serves every call
+const COLLECTOR = new FieldCollector(PLAN);
+
+/** The matcher's fields of `event`, with fieldStrings' semantics. */
+function readFields(event: unknown): (field: string) => string[] {
+  const c = COLLECTOR.collect(event);
+  const found = new Map<string, readonly unknown[]>();
+  for (const id of c.found) found.set(PLAN.fields[id] as string, c.values[id] as unknown[]);
+  return (field) => {
+    const raw = found.get(field);
+    return raw ? rawStrings(raw) : [];
+  };
+}
+
+function firstNonEmpty(xs: readonly string[]): string | null {
+  for (const s of xs) if (s !== '') return s;
+  return null;
+}
+
+const holdsCache = new WeakMap<IndicatorSet, IndicatorSet['holds']>();
+
 export function matchIntel(event: unknown, set: IndicatorSet): IntelHit[] {
   const out: IntelHit[] = [];
+  if (set.size === 0) return out;
+  let holds = holdsCache.get(set);
+  if (!holds) {
+    holds = set.holds;
+    holdsCache.set(set, holds);
+  }
   const seen = new Set<Indicator>();
   const hit = (ind: Indicator | undefined, field: string, observed: string): void => {
     if (!ind || seen.has(ind)) return;
     seen.add(ind);
     out.push({ indicator: ind, field, observed });
   };
-  if (set.size === 0) return out;
-  const ip = fieldString(event, 'source.ip');
-  if (ip !== null) hit(set.matchIp(ip), 'source.ip', ip);
-  let budget = MAX_STRINGS;
-  for (const field of TEXT_FIELDS) {
-    for (const s of fieldStrings(event, field)) {
-      if (budget-- <= 0) break;
-      const o = observablesInText(s);
-      for (const u of o.urls) hit(set.matchUrl(u), field, u);
-      for (const h of o.hosts) hit(set.matchDomain(h), field, h);
-      for (const a of o.ips) hit(set.matchIp(a), field, a);
+  const strings = readFields(event);
+  if (holds.ips) {
+    const ip = firstNonEmpty(strings('source.ip'));
+    if (ip !== null) hit(set.matchIp(ip), 'source.ip', ip);
+  }
+  if (holds.text) {
+    let budget = MAX_STRINGS;
+    for (const field of TEXT_FIELDS) {
+      for (const s of strings(field)) {
+        if (budget-- <= 0) break;
+        // a URL needs '://', a host name and an IPv4 address a dot: most arguments have neither
+        if (s.indexOf('.') < 0 && s.indexOf('://') < 0) continue;
+        const o = observablesInText(s);
+        for (const u of o.urls) hit(set.matchUrl(u), field, u);
+        for (const h of o.hosts) hit(set.matchDomain(h), field, h);
+        for (const a of o.ips) hit(set.matchIp(a), field, a);
+      }
     }
   }
-  for (const field of IMAGE_FIELDS) for (const s of fieldStrings(event, field)) hit(set.matchImage(s), field, s);
-  const query = fieldString(event, 'url.query');
-  const pulled = query === null ? undefined : pullImage(query);
-  if (pulled) hit(set.matchImage(pulled), 'url.query', pulled);
-  for (const field of DIGEST_FIELDS) for (const s of fieldStrings(event, field)) hit(set.matchDigest(s), field, s);
-  for (const field of HASH_FIELDS) for (const s of fieldStrings(event, field)) hit(set.matchHash(s), field, s);
+  if (holds.images) {
+    for (const field of IMAGE_FIELDS) for (const s of strings(field)) hit(set.matchImage(s), field, s);
+    const query = firstNonEmpty(strings('url.query'));
+    const pulled = query === null ? undefined : pullImage(query);
+    if (pulled) hit(set.matchImage(pulled), 'url.query', pulled);
+  }
+  if (holds.digests)
+    for (const field of DIGEST_FIELDS) for (const s of strings(field)) hit(set.matchDigest(s), field, s);
+  if (holds.hashes) for (const field of HASH_FIELDS) for (const s of strings(field)) hit(set.matchHash(s), field, s);
   return out;
 }

