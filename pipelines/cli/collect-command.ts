@@ -88,7 +88,7 @@ export async function collectCommand(argv: string[]): Promise<number> {
   const opsConfig = readSection(raw, opsSection);
   const redactor = createRedactor(readRedactionKey(cfg, logger));
   const metrics = new ServiceMetrics('collector');
-  const sink = await openSink(raw, cfg, logger);
+  const sink = await openSink(raw, cfg, logger, metrics);
   let running: RunningCollector;
   try {
     running = await runner(raw, cfg, { sink, redactor, logger, metrics });
@@ -145,30 +145,23 @@ export function readRedactionKey(cfg: CollectorConfig, logger: Logger): Buffer {
 }
 
 /** The Kafka sink when `kafka` is configured (loaded lazily: it pulls in the Kafka client), else JSON Lines. */
-async function openSink(raw: RawConfig, cfg: CollectorConfig, logger: Logger): Promise<AuditSink> {
+async function openSink(
+  raw: RawConfig,
+  cfg: CollectorConfig,
+  logger: Logger,
+  metrics: ServiceMetrics,
+): Promise<AuditSink> {
   if (raw.values.kafka === undefined) {
     logger.info({ output: cfg.jsonlOutput }, 'no kafka section: audit events are written as JSON Lines');
     return JsonlAuditSink.open(cfg.jsonlOutput);
   }
-  // A computed path: the module may not exist in every build, and tsc must not require it.
-  const modulePath = '../adapters/kafka-audit-sink';
-  let mod: { createKafkaAuditSink?: (raw: RawConfig, deps: { logger: Logger }) => Promise<AuditSink> | AuditSink };
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    mod = require(modulePath) as typeof mod;
-  } catch (e) {
-    throw new DockguardError({
-      stage: 'config',
-      code: 'CONFIG_INVALID',
-      message: `kafka: this build has no Kafka audit sink (${(e as Error).message}); remove the kafka section to write JSON Lines`,
-      cause: e,
-    });
-  }
-  if (typeof mod.createKafkaAuditSink !== 'function')
-    throw new DockguardError({
-      stage: 'config',
-      code: 'CONFIG_INVALID',
-      message: 'kafka: kafka-audit-sink does not export createKafkaAuditSink',
-    });
-  return mod.createKafkaAuditSink(raw, { logger });
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { createKafkaAuditSink } =
+    require('../adapters/kafka-audit-sink') as typeof import('../adapters/kafka-audit-sink');
+  const { readKafkaConfig, readSpoolConfig } =
+    require('../adapters/kafka-config') as typeof import('../adapters/kafka-config');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const config = { kafka: readKafkaConfig(raw), spool: readSpoolConfig(raw) };
+  logger.info({ topic: config.kafka.topics.audit }, 'audit events go to Kafka');
+  return createKafkaAuditSink(config, logger, { metrics });
 }

@@ -6,6 +6,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { AvroCodec } from '../../pipelines/codec/avro-codec';
+import { AUDIT_SUBJECT } from '../../pipelines/adapters/kafka-audit-sink';
+import type { DockerApiEvent } from '../../schemas/generated/docker-api-event';
+import { deleteTopics, ensureTopics } from '../../pipelines/adapters/kafka-admin';
+import { consumeAll, logger, testKafkaConfig, uniqueSuffix } from '../kafka/kafka-test-kit';
 import { localServices, skipReason } from '../services/local-services';
 import { docker } from './docker-cli';
 
@@ -108,6 +113,54 @@ async function until<T>(f: () => T | undefined, what: string, ms = 60_000): Prom
       }
       expect(c.output()).toMatch(/"msg":"shutdown complete"/);
     });
+
+    (services.kafkaBrokers ? it : it.skip)(
+      'with a kafka section, the events go to the audit topic (Avro)',
+      async () => {
+        const topic = `dockguard-test-proxy-audit-${uniqueSuffix()}`;
+        const kafkaConfig = testKafkaConfig(services.kafkaBrokers!);
+        // as the deployment's setup job does: the topic exists before the collector starts
+        await ensureTopics(kafkaConfig, logger, [{ topic, partitions: 2, replicationFactor: -1 }]);
+        const config = path.join(dir, 'kafka.yml');
+        fs.writeFileSync(
+          config,
+          [
+            'collector:',
+            '  id: collect-kafka-test',
+            '  proxy:',
+            '    listen: { host: 127.0.0.1, port: 0 }',
+            `    upstreamSocket: ${socket}`,
+            '    shutdownGraceSeconds: 1',
+            'kafka:',
+            `  brokers: [${services.kafkaBrokers}]`,
+            `  topics: { audit: ${topic} }`,
+            'spool:',
+            `  dir: ${path.join(dir, 'spool')}`,
+            'ops: { host: 127.0.0.1, port: 0 }',
+            '',
+          ].join('\n'),
+        );
+        const c = startCollect(config);
+        const port = await until(
+          () => /"port":(\d+)[^\n]*Docker API proxy listening/.exec(c.output())?.[1],
+          'listening',
+        );
+        const target = { host: `tcp://127.0.0.1:${port}` };
+        expect((await docker(target, ['ps', '-a', '-q'])).code).toBe(0);
+        expect((await docker(target, ['images', '-q'])).code).toBe(0);
+        c.child.kill('SIGTERM');
+        expect(await c.exited).toBe(0);
+        const records = await consumeAll(kafkaConfig, topic, 4, 30_000);
+        await deleteTopics(kafkaConfig, logger, [topic]);
+        const codec = new AvroCodec();
+        const events = records.map((r) => codec.decode(AUDIT_SUBJECT, r.value!) as DockerApiEvent);
+        const endpoints = events.map((e) => `${e.http.request.method} ${e.dockguard.endpoint}`);
+        expect(endpoints).toEqual(expect.arrayContaining(['GET /containers/json', 'GET /images/json']));
+        // exactly once per call here (no fault): ids are unique
+        expect(new Set(events.map((e) => e.event.id)).size).toBe(events.length);
+        for (const e of events) expect(e.collector.id).toBe('collect-kafka-test');
+      },
+    );
 
     it('a bad setting fails at startup with exit 2 and names it', async () => {
       const config = path.join(dir, 'bad.yml');
