@@ -30,6 +30,8 @@ export interface ExportOptions {
   fieldTypes: FieldTypes;
   /** Fields that may hold several values (Avro arrays); ES|QL cannot test them. */
   multiValued: ReadonlySet<string>;
+  /** Fields an event can hold as null or empty (exists and neq on them are not exported). */
+  nullable?: ReadonlySet<string>;
   /** Index pattern the rules search. */
   index: string;
 }
@@ -66,7 +68,12 @@ function unsupported(where: { file: string; line: number; column: number }, titl
 }
 
 /** Translates one rule; throws Unsupported with the reason. */
-export function ruleQuery(rule: DetectionRule, load: Pick<LoadResult, 'filters'>, types: FieldTypes): QNode {
+export function ruleQuery(
+  rule: DetectionRule,
+  load: Pick<LoadResult, 'filters'>,
+  types: FieldTypes,
+  nullable: ReadonlySet<string> = new Set(),
+): QNode {
   const filter = load.filters.find((f) =>
     f.rules.some((r) => r === rule.id || r === rule.name || r === rule.title || r === rule.key),
   );
@@ -74,7 +81,7 @@ export function ruleQuery(rule: DetectionRule, load: Pick<LoadResult, 'filters'>
   const detection = rule.meta['detection'];
   if (detection === null || typeof detection !== 'object' || Array.isArray(detection))
     throw new Unsupported('no detection section');
-  return detectionToQuery(detection as Record<string, unknown>, types);
+  return detectionToQuery(detection as Record<string, unknown>, types, nullable);
 }
 
 export function elasticRule(rule: DetectionRule, dsl: Dsl, index: string): Record<string, unknown> {
@@ -128,7 +135,7 @@ export function exportRules(load: LoadResult, opts: ExportOptions): ExportResult
   for (const c of load.correlations) problems.push(correlationProblem(c));
   for (const rule of load.rules) {
     try {
-      const query = ruleQuery(rule, load, opts.fieldTypes);
+      const query = ruleQuery(rule, load, opts.fieldTypes, opts.nullable);
       let output: Record<string, unknown>;
       if (opts.format === 'kibana-ndjson') output = elasticRule(rule, toDsl(query), opts.index);
       else if (opts.format === 'lucene')

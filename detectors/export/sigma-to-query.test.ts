@@ -94,6 +94,8 @@ describe('Sigma detection → query tree → DSL', () => {
     [() => translateItem('dockguard.query.x', ['contains'], 'a', types), 'flattened'],
     [() => translateItem('process.args', ['hour'], 3, types), 'time'],
     [() => translateItem('process.args', ['utf16le', 'base64'], 'a', types), 'UTF-16'],
+    [() => translateItem('source.ip', ['exists'], true, types, new Set(['source.ip'])), 'null or empty'],
+    [() => translateItem('source.ip', ['neq'], '10.0.0.1', types, new Set(['source.ip'])), 'null or empty'],
   ])('refused: %#', (f, why) => {
     expect(f).toThrow(Unsupported);
     expect(f).toThrow(why);

@@ -120,7 +120,13 @@ function stringLeaf(field: string, type: FieldType, s: SigmaString, cased: boole
 }
 
 /** One `field|modifiers: value(s)` item. */
-export function translateItem(field: string | null, modifiers: string[], rawValue: unknown, types: FieldTypes): QNode {
+export function translateItem(
+  field: string | null,
+  modifiers: string[],
+  rawValue: unknown,
+  types: FieldTypes,
+  nullable: ReadonlySet<string> = new Set(),
+): QNode {
   if (field === null || field === '')
     throw new Unsupported('keyword searches (values without a field) have no exact equivalent over mapped fields');
   for (const m of modifiers) {
@@ -133,6 +139,11 @@ export function translateItem(field: string | null, modifiers: string[], rawValu
   const has = (m: Modifier): boolean => mods.includes(m);
   const list = Array.isArray(rawValue) ? rawValue : [rawValue];
   const type = fieldType(types, field);
+  // the engine counts a key holding null (or []) as present, the index cannot see it
+  if ((has('exists') || has('neq')) && nullable.has(field))
+    throw new Unsupported(
+      `${has('exists') ? 'exists' : 'neq'} on ${field}: it can be null or empty in an event, which the engine counts as present and the index does not keep`,
+    );
   if (has('exists')) {
     const e: QNode = { k: 'exists', field };
     return list[0] === true ? e : { k: 'not', c: e };
@@ -216,12 +227,12 @@ export function translateItem(field: string | null, modifiers: string[], rawValu
   return or(groups.flat());
 }
 
-function translateSearch(value: unknown, types: FieldTypes): QNode {
+function translateSearch(value: unknown, types: FieldTypes, nullable: ReadonlySet<string>): QNode {
   const translateMap = (m: Record<string, unknown>): QNode =>
     and(
       Object.keys(m).map((key) => {
         const [field, ...mods] = key.split('|');
-        return translateItem(field ?? null, mods, m[key], types);
+        return translateItem(field ?? null, mods, m[key], types, nullable);
       }),
     );
   if (isMap(value)) return translateMap(value);
@@ -234,13 +245,17 @@ function translateSearch(value: unknown, types: FieldTypes): QNode {
 }
 
 /** The whole detection section (condition included) → one query. Throws Unsupported. */
-export function detectionToQuery(detection: Record<string, unknown>, types: FieldTypes): QNode {
+export function detectionToQuery(
+  detection: Record<string, unknown>,
+  types: FieldTypes,
+  nullable: ReadonlySet<string> = new Set(),
+): QNode {
   const names = Object.keys(detection).filter((n) => !RESERVED.has(n));
   const searches = new Map<string, QNode>();
   const search = (name: string): QNode => {
     let q = searches.get(name);
     if (!q) {
-      q = translateSearch(detection[name], types);
+      q = translateSearch(detection[name], types, nullable);
       searches.set(name, q);
     }
     return q;

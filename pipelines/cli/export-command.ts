@@ -7,7 +7,7 @@
  */
 import { DockguardError } from '../../detectors/errors';
 import { EXPORT_FORMATS, exportRules, type ExportFormat } from '../../detectors/export/export-rules';
-import { auditFieldTypes, auditMultiValued } from '../indexer/audit-fields';
+import { auditFieldTypes, auditMultiValued, auditNullable } from '../indexer/audit-fields';
 import { list, parse } from './args';
 import { loadFromPaths, printProblems } from './load';
 
@@ -44,6 +44,7 @@ export function exportCommand(argv: string[]): number {
     format: format as ExportFormat,
     fieldTypes: auditFieldTypes(),
     multiValued: auditMultiValued(),
+    nullable: auditNullable(),
     index: typeof values['index'] === 'string' ? values['index'] : 'logs-dockguard.audit-*',
   });
   for (const e of result.exported) process.stdout.write(JSON.stringify(e.output) + '\n');

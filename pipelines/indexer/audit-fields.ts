@@ -1,7 +1,7 @@
 /** The audit index's field types and multi-valued fields, read from the installed schemas (for the rules export). */
 import * as fs from 'fs';
 import * as path from 'path';
-import { arrayPaths, leafFields, type Mapping } from './avro-to-mapping';
+import { arrayPaths, leafFields, nullablePaths, type Mapping } from './avro-to-mapping';
 
 function findRoot(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
@@ -21,4 +21,9 @@ export function auditFieldTypes(): Map<string, string> {
 export function auditMultiValued(): Set<string> {
   const file = path.join(findRoot(), 'schemas', 'avro', 'docker-api-event.avsc');
   return arrayPaths(JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>);
+}
+
+export function auditNullable(): Set<string> {
+  const file = path.join(findRoot(), 'schemas', 'avro', 'docker-api-event.avsc');
+  return nullablePaths(JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>);
 }

@@ -1,6 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { arrayPaths, avroToProperties, FINDING_OVERRIDES, leafFields, type Mapping } from './avro-to-mapping';
+import {
+  arrayPaths,
+  avroToProperties,
+  FINDING_OVERRIDES,
+  leafFields,
+  nullablePaths,
+  type Mapping,
+} from './avro-to-mapping';
 import { generatedMappingFiles } from './generate-mappings';
 
 const root = path.resolve(__dirname, '../..');
@@ -77,5 +84,14 @@ describe('Elasticsearch mappings from the Avro schemas', () => {
     expect(arrays.has('dockguard.container.mounts.source')).toBe(true);
     expect(arrays.has('process.command_line')).toBe(false);
     expect(arrays.has('dockguard.endpoint')).toBe(false);
+  });
+
+  test('nullable paths: unions with null, arrays, and everything under a nullable record', () => {
+    const n = nullablePaths(avsc('docker-api-event.avsc'));
+    expect(n.has('source.ip')).toBe(true);
+    expect(n.has('process.args')).toBe(true);
+    expect(n.has('dockguard.container.privileged')).toBe(true);
+    expect(n.has('dockguard.endpoint')).toBe(false);
+    expect(n.has('event.id')).toBe(false);
   });
 });

@@ -201,3 +201,34 @@ export function arrayPaths(schema: Schema, path = '', named = new Map<string, Sc
   walk(schema, path, inArray);
   return out;
 }
+
+/**
+ * Dotted paths that an Avro-decoded event can hold as null or empty (a union with
+ * null, an array, or anything below such a record). The engine sees those keys as
+ * present; the indexed document leaves them out (Elasticsearch ignores nulls and
+ * empty arrays), so `exists` and `neq` on them cannot be exported exactly.
+ */
+export function nullablePaths(schema: Schema): Set<string> {
+  const out = new Set<string>();
+  const named = new Map<string, Schema>();
+  const walk = (s: Schema, p: string, under: boolean): void => {
+    if (Array.isArray(s)) {
+      const nullable = s.includes('null');
+      return s.filter((b) => b !== 'null').forEach((b) => walk(b, p, under || nullable));
+    }
+    if (typeof s === 'string') {
+      const ref = named.get(s) ?? named.get(s.split('.').pop() as string);
+      if (ref) walk(ref, p, under);
+      else if (under) out.add(p);
+      return;
+    }
+    if (typeof s['name'] === 'string') named.set(s['name'], s);
+    if (s['type'] === 'record')
+      for (const f of s['fields'] as Array<{ name: string; type: Schema }>)
+        walk(f.type, p ? `${p}.${f.name}` : f.name, under);
+    else if (s['type'] === 'array') walk(s['items'] as Schema, p, true);
+    else if (under) out.add(p);
+  };
+  walk(schema, '', false);
+  return out;
+}

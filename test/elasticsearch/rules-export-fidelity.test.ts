@@ -14,7 +14,7 @@ import { Unsupported } from '../../detectors/export/query-tree';
 import { EventContext } from '../../detectors/sigma/event-context';
 import { listYamlFiles } from '../../pipelines/adapters/rule-files';
 import { loadFromPaths } from '../../pipelines/cli/load';
-import { auditFieldTypes, auditMultiValued } from '../../pipelines/indexer/audit-fields';
+import { auditFieldTypes, auditMultiValued, auditNullable } from '../../pipelines/indexer/audit-fields';
 import { skipReason } from '../services/local-services';
 import { componentMappings, createIndex, esClient, esUrl, unique } from './es-test-kit';
 
@@ -28,7 +28,7 @@ const SYNTHETIC = [
   '  sel:\n    dockguard.container.privileged: true\n  condition: sel',
   "  sel:\n    source.ip|cidr: ['203.0.113.0/24', '10.0.0.0/8']\n  condition: sel",
   '  sel:\n    source.ip: null\n  condition: sel',
-  '  sel:\n    container.image.name|exists: true\n  condition: sel',
+  '  sel:\n    dockguard.endpoint|exists: true\n  condition: sel',
   '  sel:\n    dockguard.endpoint|neq: /containers/create\n  condition: sel',
   '  sel:\n    process.command_line|contains|all: [curl, bash]\n  condition: sel',
   '  a:\n    process.command_line|contains: curl\n  b:\n    process.command_line|contains: wget\n  c:\n    process.command_line|contains: bash\n  condition: 2 of them',
@@ -105,6 +105,7 @@ suite(esUrl ? 'rules export fidelity (real Elasticsearch)' : skipReason('ELASTIC
       format: 'kibana-ndjson',
       fieldTypes: auditFieldTypes(),
       multiValued: auditMultiValued(),
+      nullable: auditNullable(),
       index,
     });
     expect(result.exported.length).toBeGreaterThan(0);
@@ -151,6 +152,7 @@ suite(esUrl ? 'rules export fidelity (real Elasticsearch)' : skipReason('ELASTIC
       format: 'kibana-ndjson',
       fieldTypes: auditFieldTypes(),
       multiValued: auditMultiValued(),
+      nullable: auditNullable(),
       index,
     });
     expect(result.problems.map((p) => p.format())).toEqual([]);
