@@ -7,12 +7,18 @@ import { Kafka, logLevel, type KafkaConfig as KafkajsConfig, type SASLOptions } 
 import type { Logger } from 'pino';
 import { saslPassword, tlsFiles, type KafkaConfig } from './kafka-config';
 
-export function createKafkajsClient(config: KafkaConfig, logger: Logger, clientIdSuffix = ''): Kafka {
+export function createKafkajsClient(
+  config: KafkaConfig,
+  logger: Logger,
+  clientIdSuffix = '',
+  overrides: Pick<KafkajsConfig, 'requestTimeout' | 'retry'> = {},
+): Kafka {
   const log = logger.child({ component: 'kafkajs' });
   const options: KafkajsConfig = {
     clientId: config.clientId + clientIdSuffix,
     brokers: config.brokers,
     connectionTimeout: config.connectionTimeoutMs,
+    ...overrides,
     logLevel: logLevel.WARN,
     logCreator:
       () =>

@@ -40,7 +40,14 @@ export class KafkajsProducer implements RecordProducer {
     private readonly config: KafkaConfig,
     logger: Logger,
   ) {
-    this.kafka = createKafkajsClient(config, logger, '-producer');
+    // kafkajs' own budget (connection retries, request timeout, produce retries)
+    // is what ends a request to a dead or hanging broker, close to sendTimeoutMs:
+    // its outcome is then known (a request abandoned by a timer of ours could
+    // still be written later, and its records would be spooled and sent twice).
+    this.kafka = createKafkajsClient(config, logger, '-producer', {
+      requestTimeout: config.producer.sendTimeoutMs,
+      retry: retryBudget(config.producer.sendTimeoutMs),
+    });
     this.log = logger.child({ component: 'kafkajs-producer' });
   }
 
@@ -95,16 +102,16 @@ export class KafkajsProducer implements RecordProducer {
   }
 
   private async request(batch: Pending[], n: number): Promise<void> {
+    // A last resort only: kafkajs' budget normally ends the request well before.
+    const capMs = this.config.producer.sendTimeoutMs * 4;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no acknowledgement within ${this.config.producer.sendTimeoutMs} ms`)),
-        this.config.producer.sendTimeoutMs,
-      );
+      timer = setTimeout(() => reject(new Error(`no acknowledgement within ${capMs} ms`)), capMs);
     });
+    const session = this.currentSession();
+    const sent = session.ready.then(() => session.producer.sendBatch(this.topicMessages(batch)));
     try {
-      const session = this.currentSession();
-      await Promise.race([session.ready.then(() => session.producer.sendBatch(this.topicMessages(batch))), timeout]);
+      await Promise.race([sent, timeout]);
       for (const p of batch) p.resolve();
     } catch (e) {
       const err = producerError(e, `sending ${n} records`);
@@ -115,6 +122,11 @@ export class KafkajsProducer implements RecordProducer {
       this.queuedRecords = 0;
       this.dropSession();
       for (const p of failed) p.reject(err);
+      // A request we gave up on may still reach the broker (kafkajs retries it
+      // until its own budget runs out). The next request waits for it to settle:
+      // otherwise every failed attempt to send the spool during an outage could
+      // land later as one more copy of the same records.
+      await Promise.race([sent.catch(() => undefined), delay(capMs * 2)]);
     } finally {
       clearTimeout(timer);
     }
@@ -150,13 +162,8 @@ export class KafkajsProducer implements RecordProducer {
       maxInFlightRequests: p.maxInFlightRequests,
       createPartitioner: Partitioners.DefaultPartitioner,
       allowAutoTopicCreation: false,
-      // Bounded so a dead broker makes the request fail near sendTimeoutMs instead
-      // of retrying forever in the background.
-      retry: {
-        initialRetryTime: 100,
-        maxRetryTime: Math.max(200, Math.floor(p.sendTimeoutMs / 4)),
-        retries: Math.max(1, Math.ceil(p.sendTimeoutMs / 500)),
-      },
+      // Bounded so a dead broker makes the request fail instead of retrying forever.
+      retry: retryBudget(p.sendTimeoutMs),
     });
     const ready = producer.connect();
     // A connect failure surfaces through the request that awaits it.
@@ -182,4 +189,13 @@ export class KafkajsProducer implements RecordProducer {
     this.session = null;
     if (s) await s.producer.disconnect().catch(() => undefined);
   }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** kafkajs retries: about sendTimeoutMs in all (three tries with backoff), then the request fails. */
+function retryBudget(sendTimeoutMs: number): { initialRetryTime: number; maxRetryTime: number; retries: number } {
+  return { initialRetryTime: 100, maxRetryTime: Math.max(200, Math.floor(sendTimeoutMs / 4)), retries: 2 };
 }

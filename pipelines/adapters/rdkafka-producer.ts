@@ -10,6 +10,11 @@
  * librdkafka producer bumps its epoch after a timed-out message, which gives the
  * same protection as the new session of the kafkajs producer.
  *
+ * One difference from the kafkajs producer: librdkafka keeps sending its queue
+ * while it reports earlier records as failed, so at the edge of an outage a
+ * record queued behind a failed one can reach Kafka before the failed one comes
+ * back from the spool (order per client is kept otherwise; nothing is lost).
+ *
  * Partitioning uses murmur2_random, the Java client's hash, so that a key goes to
  * the same partition as with kafkajs (librdkafka's default, consistent_random,
  * hashes with CRC32).

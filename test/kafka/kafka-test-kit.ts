@@ -12,6 +12,7 @@ import {
   type SpoolConfig,
 } from '../../pipelines/adapters/kafka-config';
 import { KafkaConsumer, type ConsumedRecord } from '../../pipelines/adapters/kafka-consumer';
+import { createKafkajsClient } from '../../pipelines/adapters/kafkajs-client';
 import { loadRdkafka } from '../../pipelines/adapters/rdkafka-producer';
 
 /** Silent unless DOCKGUARD_TEST_LOG=debug|info|… */
@@ -55,9 +56,11 @@ export function rdkafkaAvailable(): boolean {
 }
 
 /**
- * Reads `topic` from the beginning with a fresh consumer group until `count`
- * records arrived (or `timeoutMs` passed: then it returns what it has, and the
- * test's own assertion says what is missing).
+ * Reads the whole of `topic` with a fresh consumer group: every partition up to
+ * the high watermark it had when the read began, and at least `count` records (or
+ * until `timeoutMs` passed: then it returns what it has, and the test's own
+ * assertion says what is missing). Counting alone is not enough: duplicates on
+ * one partition could make up for records missing on another.
  */
 export async function consumeAll(
   config: KafkaConfig,
@@ -65,6 +68,15 @@ export async function consumeAll(
   count: number,
   timeoutMs = 60_000,
 ): Promise<ConsumedRecord[]> {
+  const admin = createKafkajsClient(config, logger).admin();
+  await admin.connect();
+  const remaining = new Map<number, bigint>();
+  try {
+    for (const p of await admin.fetchTopicOffsets(topic))
+      if (BigInt(p.high) > 0n) remaining.set(p.partition, BigInt(p.high) - 1n);
+  } finally {
+    await admin.disconnect();
+  }
   const consumer = new KafkaConsumer(
     { ...config, consumer: { ...config.consumer, fromBeginning: true } },
     `dockguard-test-read-${uniqueSuffix()}`,
@@ -77,7 +89,11 @@ export async function consumeAll(
     topics: [topic],
     eachBatch: async (records) => {
       got.push(...records);
-      if (got.length >= count) done();
+      for (const r of records) {
+        const last = remaining.get(r.partition);
+        if (last !== undefined && BigInt(r.offset) >= last) remaining.delete(r.partition);
+      }
+      if (got.length >= count && remaining.size === 0) done();
     },
   });
   const timer = setTimeout(done, timeoutMs);
