@@ -85,9 +85,11 @@ export function formatFinding(f: Finding, o: { colour: boolean; utc: boolean }):
 
 function detailsOf(f: Finding): string {
   const d = f.dockguard;
-  if (d.matched.length > 0) {
-    const shown = d.matched.slice(0, MAX_MATCHED).map((m) => `${m.field}=${cut(oneLine(m.value))}`);
-    if (d.matched.length > MAX_MATCHED) shown.push(`(+${d.matched.length - MAX_MATCHED} more)`);
+  // the client and the endpoint are on the line already
+  const matched = d.matched.filter((m) => m.field !== 'dockguard.endpoint' && m.field !== 'source.ip');
+  if (matched.length > 0) {
+    const shown = matched.slice(0, MAX_MATCHED).map((m) => `${m.field}=${cut(oneLine(m.value))}`);
+    if (matched.length > MAX_MATCHED) shown.push(`(+${matched.length - MAX_MATCHED} more)`);
     return shown.join('  ');
   }
   if (d.baseline) return `${d.baseline.kind}: ${cut(oneLine(d.baseline.observed))} for ${cut(d.baseline.key)}`;

@@ -19,8 +19,9 @@ export interface BenignOptions {
   image: string;
   /** Host directory for the backup jobs' bind mounts. */
   workDir: string;
-  /** Concurrent loops per role (the orchestrator polls in parallel with everything else). */
   onProgress?: (done: number) => void;
+  /** Prefix of container, project and image names (lower case), so that two runs on one daemon do not collide. */
+  namePrefix?: string;
 }
 
 export interface BenignStats {
@@ -55,6 +56,7 @@ type Role = keyof typeof ROLES;
 
 export async function generateBenignTraffic(o: BenignOptions): Promise<BenignStats> {
   const rand = mulberry32(o.seed ?? 42);
+  const px = o.namePrefix ?? 'benign';
   const clients = Object.fromEntries(
     Object.entries(ROLES).map(([role, c]) => [role, new DockerClient(o.target, c)]),
   ) as Record<Role, DockerClient>;
@@ -80,10 +82,10 @@ export async function generateBenignTraffic(o: BenignOptions): Promise<BenignSta
   };
 
   // one long-running service container the orchestrator and developers look at
-  const svc = await created('compose', '/v1.41/containers/create?name=benign-web-1', {
+  const svc = await created('compose', `/v1.41/containers/create?name=${px}-web-1`, {
     Image: o.image,
     Cmd: ['sh', '-c', 'while true; do sleep 5; done'],
-    Labels: { 'com.docker.compose.project': 'benign', 'com.docker.compose.service': 'web' },
+    Labels: { 'com.docker.compose.project': px, 'com.docker.compose.service': 'web' },
     HostConfig: { NetworkMode: 'none', RestartPolicy: { Name: 'unless-stopped' } },
   });
   if (svc) {
@@ -92,7 +94,7 @@ export async function generateBenignTraffic(o: BenignOptions): Promise<BenignSta
   }
 
   const ciJob = async (n: number) => {
-    const tag = `benign/ci-app:${n}`;
+    const tag = `${px}/ci-app:${n}`;
     const ctx = tarOf({
       Dockerfile: `FROM ${o.image}\nLABEL org.opencontainers.image.source=https://git.example/app\nCOPY test.sh /test.sh\nCMD ["sh", "/test.sh"]\n`,
       'test.sh': 'echo "running unit tests"; echo ok\n',
@@ -112,11 +114,12 @@ export async function generateBenignTraffic(o: BenignOptions): Promise<BenignSta
       await call('ci', 'GET', `/v1.41/containers/${id}/logs?stdout=1&stderr=1`);
       await call('ci', 'DELETE', `/v1.41/containers/${id}?v=1`);
     }
-    await call('ci', 'DELETE', `/v1.41/images/${encodeURIComponent(tag)}`);
+    // the docker CLI writes the reference as is, slashes and colon unescaped
+    await call('ci', 'DELETE', `/v1.41/images/${tag}`);
   };
 
   const composeUpDown = async (n: number) => {
-    const project = `shop${n}`;
+    const project = `${px}shop${n}`;
     const net = await call('compose', 'POST', '/v1.41/networks/create', {
       Name: `${project}_default`,
       Driver: 'bridge',
@@ -174,7 +177,7 @@ export async function generateBenignTraffic(o: BenignOptions): Promise<BenignSta
   };
 
   const backup = async (n: number) => {
-    const id = await created('backup', `/v1.41/containers/create?name=backup-${n}`, {
+    const id = await created('backup', `/v1.41/containers/create?name=${px}-backup-${n}`, {
       Image: o.image,
       Cmd: ['tar', 'czf', `/backup/data-${n}.tgz`, '-C', '/data', '.'],
       HostConfig: {
