@@ -88,6 +88,10 @@ export class DockerProxy {
       // Long uploads (docker load, build contexts) must not be cut off; slow headers still are.
       requestTimeout: 0,
       headersTimeout: 60_000,
+      // dockerd never closes an idle keep-alive connection. With Node's default of 5 s a
+      // client reusing a connection just as the proxy closes it gets "socket hang up" on a
+      // POST it cannot safely retry; outlast the clients' own idle timeouts (Go: 90 s).
+      keepAliveTimeout: 600_000,
       noDelay: true,
     };
     this.server = cfg.tls
