@@ -25,17 +25,21 @@ const detector = args[0] === 'detector';
 const authzLatency = args[0] === 'authz-latency';
 // `npm run bench -- publisher`: audit events/s published to KAFKA_BROKERS with kafkajs and node-rdkafka, one core (bench/publisher-bench.ts)
 const publisher = args[0] === 'publisher';
-const script = publisher
-  ? 'publisher-bench.js'
-  : authzLatency
-    ? 'authz-latency.js'
-    : stateMemory
-      ? 'state-memory.js'
-      : indexer
-        ? 'indexer-bench.js'
-        : detector
-          ? 'detector-bench.js'
-          : 'engine-bench.js';
+// `npm run bench -- collector-latency [--calls N] [--create-calls N]`: added latency of the proxy collector vs DOCKER_HOST's socket (bench/collector-latency.ts)
+const collectorLatency = args[0] === 'collector-latency';
+const script = collectorLatency
+  ? 'collector-latency.js'
+  : publisher
+    ? 'publisher-bench.js'
+    : authzLatency
+      ? 'authz-latency.js'
+      : stateMemory
+        ? 'state-memory.js'
+        : indexer
+          ? 'indexer-bench.js'
+          : detector
+            ? 'detector-bench.js'
+            : 'engine-bench.js';
 const entry = path.join(root, 'dist', 'bench', script);
 const noBuild = args.includes('--no-build');
 const passOn = args.filter(
@@ -45,7 +49,8 @@ const passOn = args.filter(
     a !== 'indexer' &&
     a !== 'detector' &&
     a !== 'authz-latency' &&
-    a !== 'publisher',
+    a !== 'publisher' &&
+    a !== 'collector-latency',
 );
 
 if (!(noBuild && fs.existsSync(entry))) {
