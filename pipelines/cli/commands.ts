@@ -5,10 +5,12 @@
 import { exportCommand } from './export-command';
 import { INDEX_USAGE, indexCommand } from './index-command';
 import { COLLECT_USAGE, collectCommand } from './collect-command';
+import { DETECT_USAGE, detectCommand } from './detect-command';
 import { matchCommand } from './match-command';
 import { RUN_USAGE, runCommand } from './run-command';
 import { lintCommand, testCommand } from './rules-command';
 import { SETUP_USAGE, setupCommand } from './setup-command';
+import { SETUP_KAFKA_USAGE, setupKafkaCommand } from './setup-kafka-command';
 
 export interface Command {
   /** One or more usage lines, shown by `dockguard help`. */
@@ -32,7 +34,9 @@ export const COMMANDS: Record<string, Command> = {
     run: exportCommand,
   },
   collect: { usage: COLLECT_USAGE, run: collectCommand },
+  detect: { usage: DETECT_USAGE, run: detectCommand },
   index: { usage: INDEX_USAGE, run: indexCommand },
   run: { usage: RUN_USAGE, run: runCommand },
   'setup elasticsearch': { usage: SETUP_USAGE, run: setupCommand },
+  'setup kafka': { usage: SETUP_KAFKA_USAGE, run: setupKafkaCommand },
 };

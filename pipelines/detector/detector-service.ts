@@ -252,11 +252,14 @@ export class DetectorService {
       topic: this.o.kafka.topics.deadLetter,
       key: r.key ?? `${r.topic}/${r.partition}/${r.offset}`,
       value: r.value ?? Buffer.alloc(0),
+      // the same header names as the indexer's dead letters
       headers: {
-        'dockguard.reason': reason,
-        'dockguard.message': message.slice(0, 2000),
-        'dockguard.source': `${r.topic}/${r.partition}/${r.offset}`,
-        'dockguard.service': 'detector',
+        'dockguard.error.code': reason,
+        'dockguard.error.reason': message.slice(0, 2000),
+        'dockguard.error.stage': 'detect',
+        'dockguard.source.topic': r.topic,
+        'dockguard.source.partition': String(r.partition),
+        'dockguard.source.offset': r.offset,
       },
     });
   }

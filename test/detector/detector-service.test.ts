@@ -80,9 +80,11 @@ describeKafka(brokers ? 'detector service (Kafka)' : skipReason('KAFKA_BROKERS',
       const dead = await consumeAll(kafka, kafka.topics.deadLetter, bad.length, 120_000);
       expect(dead).toHaveLength(bad.length);
       for (const d of dead) {
-        expect(d.headers['dockguard.reason']?.toString()).toBe('EVENT_INVALID');
-        expect(d.headers['dockguard.message']?.toString().length).toBeGreaterThan(0);
-        expect(d.headers['dockguard.source']?.toString()).toMatch(new RegExp(`^${kafka.topics.audit}/\\d+/\\d+$`));
+        expect(d.headers['dockguard.error.code']?.toString()).toBe('EVENT_INVALID');
+        expect(d.headers['dockguard.error.reason']?.toString().length).toBeGreaterThan(0);
+        expect(d.headers['dockguard.error.stage']?.toString()).toBe('detect');
+        expect(d.headers['dockguard.source.topic']?.toString()).toBe(kafka.topics.audit);
+        expect(Number(d.headers['dockguard.source.offset']?.toString())).toBeGreaterThanOrEqual(0);
       }
       const got = decodeFindings(await consumeAll(kafka, kafka.topics.findings, oracle.length, 90_000));
       expect(new Set(got.map((f) => f.finding.id))).toEqual(new Set(oracle.map((f) => f.finding.id)));
