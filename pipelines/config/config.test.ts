@@ -69,6 +69,13 @@ describe('configuration', () => {
     });
   });
 
+  it('an environment override finds its setting whatever the word split (CLIENTID, CLIENT_ID)', () => {
+    const raw = loadConfig(null, { DOCKGUARD_KAFKA__CLIENTID: 'x', DOCKGUARD_KAFKA__PRODUCER__LINGERMS: '7' });
+    const k = readSection(raw, KAFKA);
+    expect(k.clientId).toBe('x');
+    expect(k.producer.lingerMs).toBe(7);
+  });
+
   it('a bad or unknown setting is CONFIG_INVALID naming the setting', () => {
     const f = tmpFile('kafka:\n  brokers: []\n  producer:\n    lingerMs: -1\n    lingerms: 3\n');
     const msg = errorOf(() => readSection(loadConfig(f, {}), KAFKA));

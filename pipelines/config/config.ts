@@ -83,6 +83,7 @@ export function loadConfig(file: string | null, env: NodeJS.ProcessEnv = process
 /** Validates and returns one section, defaults filled in. */
 export function readSection<T>(raw: RawConfig, section: ConfigSection<T>): T {
   const value = structuredClone(raw.values[section.name] ?? {}) as unknown;
+  alignKeys(value, section.schema);
   splitCommaLists(value, section.schema);
   const validate = ajv.compile(section.schema);
   if (!validate(value)) {
@@ -138,6 +139,28 @@ function parseEnvValue(raw: string): unknown {
     }
   }
   return raw;
+}
+
+/**
+ * An environment override names a setting in UPPER_SNAKE case (`HOST_NAME`,
+ * `HOSTNAME`): a key that is not a property of the schema but equals one when
+ * letter case, `_` and `-` are ignored takes that property's name.
+ */
+function alignKeys(value: unknown, schema: JsonSchema): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
+  const props = (schema.properties ?? {}) as Record<string, JsonSchema>;
+  const norm = (k: string) => k.toLowerCase().replace(/[_-]/g, '');
+  const byNorm = new Map(Object.keys(props).map((k) => [norm(k), k]));
+  const obj = value as Record<string, unknown>;
+  for (const k of Object.keys(obj)) {
+    if (k in props) continue;
+    const target = byNorm.get(norm(k));
+    if (target !== undefined && !(target in obj)) {
+      obj[target] = obj[k];
+      delete obj[k];
+    }
+  }
+  for (const [k, sub] of Object.entries(props)) alignKeys(obj[k], sub);
 }
 
 /** Where the schema wants an array of scalars and the environment gave a string, split it on commas. */
