@@ -6,8 +6,9 @@
  *   npx tsx sigma-rules/tools/rules-table.ts --check  # exit 1 when docs/rules.md is stale
  *
  * test/rules/rules-table.test.ts fails when the committed table differs from the generated one.
- * The column "FP on benign run" is filled by the benign-traffic generator's report; until it
- * runs it holds "—" for every rule.
+ * The column "FP on benign run" comes from docs/benign-run.json, the findings per rule of
+ * one run of test/scenarios/benign-traffic.test.ts (DOCKGUARD_BENIGN_REPORT=docs/benign-run.json);
+ * without that file it holds "—" for every rule.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -16,6 +17,21 @@ import * as yaml from 'js-yaml';
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const RULES_DIR = path.join(REPO_ROOT, 'sigma-rules', 'docker');
 export const TABLE_FILE = path.join(REPO_ROOT, 'docs', 'rules.md');
+export const BENIGN_RUN_FILE = path.join(REPO_ROOT, 'docs', 'benign-run.json');
+
+/** The committed report of one benign run: findings per rule id over `calls` API calls. */
+export interface BenignRun {
+  calls: number;
+  findingsPerRule: Record<string, number>;
+}
+
+export function readBenignRun(file: string = BENIGN_RUN_FILE): BenignRun | null {
+  if (!fs.existsSync(file)) return null;
+  const o = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<BenignRun>;
+  if (typeof o.calls !== 'number' || typeof o.findingsPerRule !== 'object' || o.findingsPerRule === null)
+    throw new Error(`${file}: expected { calls: number, findingsPerRule: { <rule id>: count } }`);
+  return { calls: o.calls, findingsPerRule: o.findingsPerRule };
+}
 
 export interface RuleFile {
   /** path relative to the repository root, with forward slashes */
@@ -119,8 +135,8 @@ function cell(s: string): string {
     .trim();
 }
 
-/** Pure: the whole docs/rules.md text. */
-export function renderRulesTable(files: readonly RuleFile[]): string {
+/** The whole docs/rules.md text (pure but for the default benign run, read from docs/benign-run.json). */
+export function renderRulesTable(files: readonly RuleFile[], benign: BenignRun | null = readBenignRun()): string {
   const rows = ruleRows(files);
   const counts = LEVEL_ORDER.map(
     (l) => [l, rows.filter((r) => r.level === l && r.kind !== 'building block').length] as const,
@@ -141,7 +157,10 @@ export function renderRulesTable(files: readonly RuleFile[]): string {
     'monitoring agents) does not do; `examples/events/benign-operations.jsonl` must raise none of them.',
     'Building blocks are informational rules that correlations count or order; they are never reported alone.',
     '',
-    '"FP on benign run" is filled in when the benign-traffic generator runs against the pack (`—`: not run yet).',
+    benign
+      ? `"FP on benign run": findings of the rule over ${benign.calls.toLocaleString('en')} calls of legitimate Docker API use ` +
+        '(test/scenarios/benign-traffic.test.ts through the proxy collector; `docs/benign-run.json`).'
+      : '"FP on benign run" is filled in when the benign-traffic generator runs against the pack (`—`: not run yet).',
     '',
     '| id | title | level | kind | ATT&CK | looks at | expected false positives | FP on benign run |',
     '|---|---|---|---|---|---|---|---|',
@@ -157,7 +176,7 @@ export function renderRulesTable(files: readonly RuleFile[]): string {
           r.techniques.join(', ') || '—',
           r.fields.map((f) => `\`${cell(f)}\``).join(', '),
           cell(r.falsepositives.join('; ')) || '—',
-          '—',
+          benign && r.kind !== 'building block' ? String(benign.findingsPerRule[r.id] ?? 0) : '—',
         ].join(' | ') +
         ' |',
     );
