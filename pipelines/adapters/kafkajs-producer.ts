@@ -87,13 +87,13 @@ export class KafkajsProducer implements RecordProducer {
     this.lingerTimer = null;
     if (this.inFlight || this.queue.length === 0) return;
     // Whole `send` calls only, so one call's records succeed or fail together.
-    const batch: Pending[] = [];
+    // One splice, not a shift per entry: under load the queue holds thousands of
+    // calls, and shifting them one by one made each flush quadratic.
+    let k = 0;
     let n = 0;
-    while (this.queue.length > 0 && (n === 0 || n + this.queue[0]!.records.length <= this.config.producer.batchSize)) {
-      const p = this.queue.shift()!;
-      batch.push(p);
-      n += p.records.length;
-    }
+    while (k < this.queue.length && (k === 0 || n + this.queue[k]!.records.length <= this.config.producer.batchSize))
+      n += this.queue[k++]!.records.length;
+    const batch = this.queue.splice(0, k);
     this.queuedRecords -= n;
     this.inFlight = this.request(batch, n).finally(() => {
       this.inFlight = null;
