@@ -155,6 +155,41 @@ describe('geography', () => {
   });
 });
 
+describe('several baselines on one event', () => {
+  it('share field values resolved once per event and judge each as if alone', () => {
+    const defs = [
+      def(
+        'id: a\ntitle: A\nkind: first_seen\nkey: [client]\nvalue: user_agent.original\nparameters: { learning_events: 2, learning_period: 0 }\n',
+      ),
+      def(
+        'id: b\ntitle: B\nkind: first_seen\nkey: [user_agent.original]\nvalue: client\nfilter: { user_agent.original: [curl/8] }\nparameters: { learning_events: 1, learning_period: 0 }\n',
+      ),
+      def('id: c\ntitle: C\nkind: rate\nkey: [client, user_agent.original]\n'),
+    ];
+    const together = new BaselineEngine(defs);
+    const alone = defs.map((d) => new BaselineEngine([d]));
+    const s1 = new BaselineStore();
+    const s2 = defs.map(() => new BaselineStore());
+    const agents = ['curl/8', 'Go-http-client/1.1', 'curl/8', 'docker/24'];
+    let deviations = 0;
+    for (let i = 0; i < 40; i++) {
+      const e = ev(`192.0.2.${i % 3}`, { user_agent: { original: agents[i % agents.length] } });
+      const t = T0 + i * 1000;
+      const got = together.evaluate(e, t, s1).map((d) => [d.def.id, d.key, d.observed]);
+      const want = alone
+        .flatMap((a, k) => a.evaluate(e, t, s2[k] as BaselineStore))
+        .map((d) => [d.def.id, d.key, d.observed]);
+      expect(got).toEqual(want);
+      deviations += got.length;
+    }
+    expect(deviations).toBeGreaterThan(0);
+    expect(s1.size).toBe(s2.reduce((n, s) => n + s.size, 0));
+    expect(together.keyOf(defs[2] as BaselineDef, ev('192.0.2.1', { user_agent: { original: 'x' } }))).toBe(
+      '{"client":"192.0.2.1","user_agent.original":"x"}',
+    );
+  });
+});
+
 describe('baseline store', () => {
   it('bounds keys per baseline (least recently changed evicted, counted) and expires idle keys', () => {
     const d = def('id: r\ntitle: R\nkind: rate\nkey: [client]\nparameters: { max_keys: 3, key_ttl: 1h }\n');

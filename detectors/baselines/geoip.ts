@@ -48,6 +48,18 @@ export class GeoIpTable {
   /** Country and ASN of an address; `private` for internal ranges, `unknown` when absent or not an address. */
   lookup(address: string | null): GeoInfo {
     if (address === null) return UNKNOWN_GEO;
+    // the same client addresses recur on every event: parse and probe each once (bounded; the table never changes)
+    const known = this.recent.get(address);
+    if (known) return known;
+    const g = this.resolve(address);
+    if (this.recent.size >= 4096) this.recent.clear();
+    this.recent.set(address, g);
+    return g;
+  }
+
+  private readonly recent = new Map<string, GeoInfo>();
+
+  private resolve(address: string): GeoInfo {
     const ip = parseIp(address.trim());
     if (!ip) return UNKNOWN_GEO;
     if (privateTable.lookup(ip)) return PRIVATE_GEO;

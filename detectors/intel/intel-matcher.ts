@@ -5,8 +5,7 @@
  * searched. Fields are read defensively: the event schema grows (v2 adds
  * dockguard.exec, dockguard.image, dockguard.query).
  */
-import { rawStrings } from '../findings/event-fields';
-import { FieldCollector, FieldPlan } from '../sigma/field-plan';
+import { fieldStrings } from '../findings/event-fields';
 import type { Indicator, IndicatorSet } from './indicator-set';
 
 export interface IntelHit {
@@ -72,29 +71,6 @@ function pullImage(query: string): string | undefined {
   return tag.startsWith('sha256:') ? `${from}@${tag}` : `${from}:${tag}`;
 }
 
-// every field the matcher reads, collected in one walk of the event (not one path resolution per field)
-const PLAN = new FieldPlan([
-  'source.ip',
-  ...TEXT_FIELDS,
-  ...IMAGE_FIELDS,
-  'url.query',
-  ...DIGEST_FIELDS,
-  ...HASH_FIELDS,
-]);
-// not re-entrant, and matchIntel is synchronous: one collector serves every call
-const COLLECTOR = new FieldCollector(PLAN);
-
-/** The matcher's fields of `event`, with fieldStrings' semantics. */
-function readFields(event: unknown): (field: string) => string[] {
-  const c = COLLECTOR.collect(event);
-  const found = new Map<string, readonly unknown[]>();
-  for (const id of c.found) found.set(PLAN.fields[id] as string, c.values[id] as unknown[]);
-  return (field) => {
-    const raw = found.get(field);
-    return raw ? rawStrings(raw) : [];
-  };
-}
-
 function firstNonEmpty(xs: readonly string[]): string | null {
   for (const s of xs) if (s !== '') return s;
   return null;
@@ -116,7 +92,8 @@ export function matchIntel(event: unknown, set: IndicatorSet): IntelHit[] {
     seen.add(ind);
     out.push({ indicator: ind, field, observed });
   };
-  const strings = readFields(event);
+  // one resolution per field: cheaper than walking the event's big branches (dockguard.*) for a few absent fields
+  const strings = (field: string): string[] => fieldStrings(event, field);
   if (holds.ips) {
     const ip = firstNonEmpty(strings('source.ip'));
     if (ip !== null) hit(set.matchIp(ip), 'source.ip', ip);

@@ -1,6 +1,7 @@
 import { IndicatorSet, type Indicator } from './indicator-set';
 import { matchIntel, observablesInText } from './intel-matcher';
 import { normalizeImage, normalizeUrl } from './normalize';
+import { PrefixTable } from './prefix-table';
 import { parseIndicatorCsv, parseIndicatorList, parseStixBundle, typeFromFileName } from './parse-indicators';
 
 function setOf(...inds: [Indicator['type'], string][]): IndicatorSet {
@@ -149,6 +150,25 @@ describe('matching events', () => {
     expect(matchIntel({ source: { ip: '10.0.0.1' }, process: { command_line: 'ls -la' } }, set)).toEqual([]);
     const o = observablesInText(`${'a.example '.repeat(10_000)}`);
     expect(o.hosts.length).toBeLessThanOrEqual(256);
+  });
+});
+
+describe('prefix table', () => {
+  it('answers repeated lookups from its cache, and a network added later is seen by the next lookup', () => {
+    const t = new PrefixTable<string>();
+    t.addText('192.0.2.0/24', 'doc');
+    for (let i = 0; i < 3; i++) {
+      expect(t.lookupText('192.0.2.9')).toBe('doc');
+      expect(t.lookupText('198.51.100.1')).toBeUndefined();
+      expect(t.lookupText('not an address')).toBeUndefined();
+    }
+    t.addText('198.51.100.0/30', 'later');
+    t.addText('192.0.2.9', 'host');
+    expect(t.lookupText('198.51.100.1')).toBe('later');
+    expect(t.lookupText('192.0.2.9')).toBe('host'); // longest prefix wins over the cached /24 answer
+    // past the cache's bound, answers stay right
+    for (let i = 0; i < 5000; i++) expect(t.lookupText(`10.${(i >> 8) & 255}.${i & 255}.1`)).toBeUndefined();
+    expect(t.lookupText('192.0.2.200')).toBe('doc');
   });
 });
 

@@ -6,6 +6,8 @@
  */
 import { parseCidr, parseIp, type Network } from '../sigma/cidr';
 
+const RECENT_MAX = 4096;
+
 export type IpAddress = { version: 4 | 6; bytes: Uint8Array };
 
 function maskedKey(bytes: Uint8Array, prefix: number): string {
@@ -35,6 +37,7 @@ export class PrefixTable<T> {
       this.prefixes[net.version] = [...this.maps[net.version].keys()].sort((a, b) => b - a);
     }
     const key = maskedKey(net.bytes, net.prefix);
+    this.recent.clear();
     if (!m.has(key)) {
       m.set(key, value);
       this.count++;
@@ -58,9 +61,21 @@ export class PrefixTable<T> {
     return undefined;
   }
 
+  /**
+   * Answers for recently looked-up texts. The same few client addresses come back
+   * on every event, and parsing an address and building a masked key per prefix
+   * length costs more than the probe itself. Bounded; emptied by `add`.
+   */
+  private readonly recent = new Map<string, T | null>();
+
   lookupText(text: string): T | undefined {
+    const known = this.recent.get(text);
+    if (known !== undefined) return known ?? undefined;
     const ip = parseIp(text.trim());
-    return ip ? this.lookup(ip) : undefined;
+    const v = ip ? this.lookup(ip) : undefined;
+    if (this.recent.size >= RECENT_MAX) this.recent.clear();
+    this.recent.set(text, v ?? null);
+    return v;
   }
 
   get size(): number {
