@@ -99,12 +99,10 @@ export class ElasticsearchOutput implements FindingsOutput {
   private async send(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.slice(0, BATCH);
-      const items: BulkItem<null>[] = batch.map((f) => ({
-        index: this.index,
-        id: f.finding.id,
-        doc: findingToEcs(f) as unknown as Record<string, unknown>,
-        ref: null,
-      }));
+      const items: BulkItem<null>[] = batch.map((f) => {
+        const ecs = findingToEcs(f);
+        return { index: this.index, id: ecs.id, doc: ecs.doc as Record<string, unknown>, ref: null };
+      });
       try {
         const results = await this.sink.write(items, this.stop.signal, (attempt, delay, reason) =>
           this.warn(`elasticsearch unavailable, retrying (attempt ${attempt}, ${delay} ms): ${reason}`),
@@ -112,7 +110,7 @@ export class ElasticsearchOutput implements FindingsOutput {
         for (const r of results) {
           if (r.outcome === 'rejected') {
             this.stats.rejected++;
-            this.log.error({ id: r.id, error: r.error }, 'elasticsearch refused a finding');
+            this.log.error({ id: r.id, reason: r.error }, 'elasticsearch refused a finding');
           } else this.stats.sent++;
         }
         this.queue.splice(0, batch.length);
