@@ -107,4 +107,16 @@ describeCli('bin/dockguard', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--rules and --events are required');
   });
+
+  it('npm start: replays the quick start sample with dockguard run and prints the seed attack', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
+    const [cmd, ...args] = pkg.scripts.start.split(' ');
+    expect(cmd).toBe('bin/dockguard');
+    expect(args.slice(0, 2)).toEqual(['run', '--replay']);
+    const r = run(args);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/HIGH {5}Container Created With The Host Root Filesystem Mounted Writable/);
+    expect(r.stdout).toMatch(/127\.0\.0\.66 POST \/containers\/create +dockguard\.container\.binds=\/:\/mnt/);
+    expect(r.stdout).toMatch(/^\d+ events, \d+ findings \(critical \d+, high \d+/m);
+  });
 });
