@@ -284,7 +284,7 @@ async function detectorService(
 ): Promise<KafkaRun & { findings: number }> {
   const service = new DetectorService({
     kafka,
-    detector: { ...detector, groupId: `bench-detector-${Date.now().toString(36)}` },
+    detector,
     logger: log,
     initialSets: loaded,
   });
@@ -343,7 +343,11 @@ async function overKafka(
     // interleaved, so a burst of load from other processes hits both sides alike
     for (let r = 0; r < runs; r++) {
       dec.push(await decodeOnly(kafka, events.length, codec));
-      const d = await detectorService(kafka, detector, loaded, events.length);
+      // each run its own group and changelog: a restored state would skip every event as already done
+      const store = `bench-${r}`;
+      topics.push(changelogTopic(kafka, store));
+      const runDetector = { ...detector, stateStore: store, groupId: `bench-detector-${suffix}-${r}` };
+      const d = await detectorService(kafka, runDetector, loaded, events.length);
       det.push(d);
       findings = d.findings;
       process.stdout.write(
