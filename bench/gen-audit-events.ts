@@ -12,6 +12,7 @@ import * as avro from 'avsc';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { DockerApiEvent } from '../schemas/generated/docker-api-event';
+import { mulberry32 as rng } from '../test/traffic/prng';
 
 function schemaFile(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
@@ -48,18 +49,6 @@ export function withDefaults(type: avro.Type, value: unknown): unknown {
 
 const IMAGES = ['nginx:1.25-alpine', 'postgres:16.4', 'redis:7.2', 'registry.acme.local/billing/api:2026.11.3'];
 const AGENTS = ['Docker-Client/24.0.7 (linux)', 'docker-compose/1.29.2 docker-py/5.0.3 Linux/6.1.0-26-amd64'];
-
-/** A deterministic PRNG (mulberry32), so two runs send the same events. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface AuditEventOptions {
   seed?: number;

@@ -4,23 +4,9 @@
  * Sigma tags do not say which technique serves which tactic, so every technique
  * is listed under every tactic of the rule, as Elastic's Sigma backends do.
  */
+import { ATTACK_TACTICS } from '../findings/attack';
 
-const TACTICS: ReadonlyArray<readonly [string, string, string]> = [
-  ['TA0043', 'Reconnaissance', 'reconnaissance'],
-  ['TA0042', 'Resource Development', 'resource_development'],
-  ['TA0001', 'Initial Access', 'initial_access'],
-  ['TA0002', 'Execution', 'execution'],
-  ['TA0003', 'Persistence', 'persistence'],
-  ['TA0004', 'Privilege Escalation', 'privilege_escalation'],
-  ['TA0005', 'Defense Evasion', 'defense_evasion'],
-  ['TA0006', 'Credential Access', 'credential_access'],
-  ['TA0007', 'Discovery', 'discovery'],
-  ['TA0008', 'Lateral Movement', 'lateral_movement'],
-  ['TA0009', 'Collection', 'collection'],
-  ['TA0011', 'Command and Control', 'command_and_control'],
-  ['TA0010', 'Exfiltration', 'exfiltration'],
-  ['TA0040', 'Impact', 'impact'],
-];
+const TACTICS = ATTACK_TACTICS;
 
 export interface ElasticThreat {
   framework: 'MITRE ATT&CK';

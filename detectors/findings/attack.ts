@@ -6,7 +6,8 @@
  */
 import type { Threat } from '../../schemas/generated/finding';
 
-const TACTICS: readonly [string, string, string][] = [
+/** The 14 Enterprise tactics: id, name, Sigma tag. Shared with the Elastic rule export. */
+export const ATTACK_TACTICS: readonly (readonly [string, string, string])[] = [
   ['TA0043', 'Reconnaissance', 'reconnaissance'],
   ['TA0042', 'Resource Development', 'resource_development'],
   ['TA0001', 'Initial Access', 'initial_access'],
@@ -43,7 +44,7 @@ const TECHNIQUES: Readonly<Record<string, string>> = {
 
 const byName = new Map<string, [string, string]>();
 const byId = new Map<string, [string, string]>();
-for (const [id, name, tag] of TACTICS) {
+for (const [id, name, tag] of ATTACK_TACTICS) {
   byName.set(tag, [id, name]);
   byName.set(tag.replace(/_/g, '-'), [id, name]);
   byId.set(id, [id, name]);

@@ -7,6 +7,7 @@ import type { CapturedCall } from '../../pipelines/collectors/captured-call';
 import { buildAuditEvent } from '../../pipelines/collectors/event-builder';
 import { createRedactor } from '../../pipelines/collectors/normalize/redact';
 import type { DockerApiEvent } from '../../schemas/generated/docker-api-event';
+import { mulberry32 } from '../traffic/prng';
 
 const redactor = createRedactor(Buffer.alloc(32, 7));
 
@@ -105,17 +106,6 @@ export function benignCreate(ip: string, time: number, id: string, host = 'docke
     status: 201,
     responseBody: { Id: 'b'.repeat(64), Warnings: [] },
   });
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

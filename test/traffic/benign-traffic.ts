@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DockerClient, type DockerTarget, tarOf } from './docker-client';
+import { mulberry32 } from './prng';
 
 export interface BenignOptions {
   target: DockerTarget;
@@ -30,19 +31,6 @@ export interface BenignStats {
   /** Calls answered with a status ≥ 500 (a daemon or collector failure, not an expected 404/409). */
   serverErrors: number;
   containersCreated: number;
-}
-
-type Rand = () => number;
-
-function mulberry32(seed: number): Rand {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const ROLES = {
