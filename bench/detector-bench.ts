@@ -39,7 +39,7 @@ import { createRecordProducer, type ProducerRecord } from '../pipelines/adapters
 import { createKafkajsClient } from '../pipelines/adapters/kafkajs-client';
 import { AvroCodec } from '../pipelines/codec/avro-codec';
 import { loadConfig } from '../pipelines/config/config';
-import { readDetectorConfig, type DetectorConfig } from '../pipelines/detector/detector-config';
+import { changelogStore, readDetectorConfig, type DetectorConfig } from '../pipelines/detector/detector-config';
 import { AUDIT_SUBJECT, DetectorService } from '../pipelines/detector/detector-service';
 import { loadDetectorSets, type LoadedSets } from '../pipelines/detector/detector-sets';
 import type { DockerApiEvent } from '../schemas/generated/docker-api-event';
@@ -321,7 +321,7 @@ async function overKafka(
   const codec = new AvroCodec();
   const suffix = `${Date.now().toString(36)}-${process.pid}`;
   const kafka = kafkaConfig(brokers, suffix);
-  const topics = [...pipelineTopics(kafka), changelogTopic(kafka, detector.stateStore)];
+  const topics = [...pipelineTopics(kafka), changelogTopic(kafka, changelogStore(detector))];
   process.stdout.write(`\n(b) over Kafka (${brokers}), ${fmtInt(events.length)} audit events on one partition\n`);
   await ensureTopics(kafka, log, topics);
   try {

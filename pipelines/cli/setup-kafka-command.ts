@@ -7,7 +7,7 @@
 import { changelogTopic, ensureTopics, pipelineTopics } from '../adapters/kafka-admin';
 import { readKafkaConfig } from '../adapters/kafka-config';
 import { loadConfig } from '../config/config';
-import { readDetectorConfig } from '../detector/detector-config';
+import { changelogStore, readDetectorConfig } from '../detector/detector-config';
 import { createLogger } from '../runtime/logger';
 import { parse } from './args';
 
@@ -21,7 +21,7 @@ export async function setupKafkaCommand(argv: string[]): Promise<number> {
   const logger = createLogger('setup', raw);
   const result = await ensureTopics(kafka, logger, [
     ...pipelineTopics(kafka),
-    changelogTopic(kafka, detector.stateStore),
+    changelogTopic(kafka, changelogStore(detector)),
   ]);
   process.stdout.write(JSON.stringify(result) + '\n');
   return result.underPartitioned.length > 0 ? 1 : 0;

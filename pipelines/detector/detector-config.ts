@@ -27,7 +27,7 @@ export interface DetectorConfig {
   maxCorrelationKeys: number;
   /** An audit record larger than this is dead-lettered undecoded. */
   maxEventBytes: number;
-  /** Changelog store name: the topic is `<kafka.topics.changelogPrefix><store>`. */
+  /** Changelog store name: the topic is `<kafka.topics.changelogPrefix><groupId>.<store>`. */
   stateStore: string;
 }
 
@@ -54,4 +54,13 @@ export const detectorSection = defineSection<DetectorConfig>('detector', {
 
 export function readDetectorConfig(raw: RawConfig): DetectorConfig {
   return readSection(raw, detectorSection);
+}
+
+/**
+ * The state store's changelog name: per consumer group, as Kafka Streams names it
+ * per application, so that a second group re-reading the audit topic (a replay, a
+ * test) never restores, or overwrites, the state of the first.
+ */
+export function changelogStore(cfg: DetectorConfig): string {
+  return `${cfg.groupId}.${cfg.stateStore}`;
 }

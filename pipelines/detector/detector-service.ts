@@ -35,7 +35,7 @@ import { createRecordProducer, type ProducerRecord, type RecordProducer } from '
 import { createKafkajsClient } from '../adapters/kafkajs-client';
 import { AvroCodec } from '../codec/avro-codec';
 import type { ServiceMetrics } from '../runtime/metrics';
-import type { DetectorConfig } from './detector-config';
+import { changelogStore, type DetectorConfig } from './detector-config';
 import { loadDetectorSets, watchDetectorSets, type LoadedSets } from './detector-sets';
 import { offsetKey, readChangelog } from './state-changelog';
 
@@ -90,14 +90,14 @@ export class DetectorService {
     });
     this.producer = createRecordProducer(o.kafka, o.logger);
     this.consumer = new KafkaConsumer(o.kafka, o.detector.groupId, o.logger);
-    this.changelog = changelogTopic(o.kafka, o.detector.stateStore).topic;
+    this.changelog = changelogTopic(o.kafka, changelogStore(o.detector)).topic;
   }
 
   /** Ensures topics, joins the group and starts consuming; resolves once running. */
   async start(): Promise<void> {
     await ensureTopics(this.o.kafka, this.o.logger, [
       ...pipelineTopics(this.o.kafka),
-      changelogTopic(this.o.kafka, this.o.detector.stateStore),
+      changelogTopic(this.o.kafka, changelogStore(this.o.detector)),
     ]);
     if (this.o.detector.watch) {
       this.watcher = watchDetectorSets(

@@ -117,8 +117,9 @@ export function generateStream(n: number, seed = 1, hosts = 8, attackEvery = 500
   const rand = mulberry32(seed);
   const out: DockerApiEvent[] = [];
   let t = Date.parse('2026-11-20T00:00:00Z');
-  for (let h = 0; h < hosts; h++)
-    for (let i = 0; i < 26 && out.length < n; i++)
+  // hour by hour across hosts, so event time only moves forward within a partition
+  for (let i = 0; i < 26; i++)
+    for (let h = 0; h < hosts && out.length < n; h++)
       out.push(benignCreate(`10.0.${h}.12`, t + i * 3_600_000 + h, `learn-${h}-${i}`, `docker-${h}`));
   t += 27 * 3_600_000;
   let attacks = 0;

@@ -10,7 +10,7 @@ import type { ConsumedRecord } from '../../pipelines/adapters/kafka-consumer';
 import { createRecordProducer, type ProducerRecord } from '../../pipelines/adapters/kafka-producer';
 import { AvroCodec } from '../../pipelines/codec/avro-codec';
 import { loadConfig } from '../../pipelines/config/config';
-import { readDetectorConfig, type DetectorConfig } from '../../pipelines/detector/detector-config';
+import { changelogStore, readDetectorConfig, type DetectorConfig } from '../../pipelines/detector/detector-config';
 import { AUDIT_SUBJECT, FINDING_SUBJECT } from '../../pipelines/detector/detector-service';
 import { loadDetectorSets } from '../../pipelines/detector/detector-sets';
 import { logger, testKafkaConfig, uniqueSuffix } from '../kafka/kafka-test-kit';
@@ -40,7 +40,7 @@ export function detectorTestConfig(
 
 /** Creates the pipeline's topics and the changelog (as the service does at start). */
 export async function createTopics(kafka: KafkaConfig, detector: DetectorConfig): Promise<void> {
-  await ensureTopics(kafka, logger, [...pipelineTopics(kafka), changelogTopic(kafka, detector.stateStore)]);
+  await ensureTopics(kafka, logger, [...pipelineTopics(kafka), changelogTopic(kafka, changelogStore(detector))]);
 }
 
 export async function produceEvents(
