@@ -15,43 +15,30 @@ const path = require('path');
 
 const root = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
-// `npm run bench -- state-memory`: bytes of detector state per key (bench/state-memory.ts) instead of throughput
-const stateMemory = args[0] === 'state-memory';
-// `npm run bench -- indexer`: documents/s into ELASTICSEARCH_URL and CPU per document (bench/indexer-bench.ts)
-const indexer = args[0] === 'indexer';
-// `npm run bench -- detector`: the whole detector in process and over KAFKA_BROKERS vs decode-only (bench/detector-bench.ts)
-const detector = args[0] === 'detector';
-// `npm run bench -- authz-latency [--trivial]`: added latency of the authz plugin on two private dockerds (root; bench/authz-latency.ts)
-const authzLatency = args[0] === 'authz-latency';
-// `npm run bench -- publisher`: audit events/s published to KAFKA_BROKERS with kafkajs and node-rdkafka, one core (bench/publisher-bench.ts)
-const publisher = args[0] === 'publisher';
-// `npm run bench -- collector-latency [--calls N] [--create-calls N]`: added latency of the proxy collector vs DOCKER_HOST's socket (bench/collector-latency.ts)
-const collectorLatency = args[0] === 'collector-latency';
-const script = collectorLatency
-  ? 'collector-latency.js'
-  : publisher
-    ? 'publisher-bench.js'
-    : authzLatency
-      ? 'authz-latency.js'
-      : stateMemory
-        ? 'state-memory.js'
-        : indexer
-          ? 'indexer-bench.js'
-          : detector
-            ? 'detector-bench.js'
-            : 'engine-bench.js';
-const entry = path.join(root, 'dist', 'bench', script);
+/**
+ * Scenarios by name (`npm run bench -- <name> [options]`); no name runs the engine's,
+ * `all` runs every one in turn (those that need a service say so and skip without it).
+ *   state-memory       bytes of detector state per tracked key (bench/state-memory.ts)
+ *   detector           the detector in process and over KAFKA_BROKERS vs decode-only (bench/detector-bench.ts)
+ *   publisher          audit events/s to KAFKA_BROKERS, kafkajs and node-rdkafka, one core (bench/publisher-bench.ts)
+ *   collector-latency  added latency of the proxy collector vs DOCKER_HOST's socket (bench/collector-latency.ts)
+ *   authz-latency      added latency of the authz plugin on two private dockerds, root (bench/authz-latency.ts)
+ *   indexer            documents/s into ELASTICSEARCH_URL and CPU per document (bench/indexer-bench.ts)
+ */
+const SCENARIOS = {
+  engine: 'engine-bench.js',
+  'state-memory': 'state-memory.js',
+  detector: 'detector-bench.js',
+  publisher: 'publisher-bench.js',
+  'collector-latency': 'collector-latency.js',
+  'authz-latency': 'authz-latency.js',
+  indexer: 'indexer-bench.js',
+};
+const named = args[0] !== undefined && (args[0] in SCENARIOS || args[0] === 'all') ? args[0] : null;
+const scripts = named === 'all' ? Object.values(SCENARIOS) : [SCENARIOS[named ?? 'engine']];
+const entry = path.join(root, 'dist', 'bench', scripts[0]);
 const noBuild = args.includes('--no-build');
-const passOn = args.filter(
-  (a) =>
-    a !== '--no-build' &&
-    a !== 'state-memory' &&
-    a !== 'indexer' &&
-    a !== 'detector' &&
-    a !== 'authz-latency' &&
-    a !== 'publisher' &&
-    a !== 'collector-latency',
-);
+const passOn = args.filter((a) => a !== '--no-build' && a !== named);
 
 if (!(noBuild && fs.existsSync(entry))) {
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -66,5 +53,13 @@ if (!(noBuild && fs.existsSync(entry))) {
   }
 }
 
-const r = spawnSync(process.execPath, ['--expose-gc', entry, ...passOn], { cwd: root, stdio: 'inherit' });
-process.exit(r.status === null ? 1 : r.status);
+let failed = 0;
+for (const script of scripts) {
+  if (scripts.length > 1) process.stdout.write(`\n=== ${script.replace(/\.js$/, '')}\n`);
+  const r = spawnSync(process.execPath, ['--expose-gc', path.join(root, 'dist', 'bench', script), ...passOn], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (r.status !== 0) failed++;
+}
+process.exit(failed === 0 ? 0 : 1);
