@@ -29,37 +29,9 @@ import { createRedactor } from '../pipelines/collectors/normalize/redact';
 import { newAuthzRun, startAuthzDockerd, type AuthzDockerd } from '../test/services/authz-dockerd';
 import { run } from '../test/services/local-services';
 import { environment, table } from './harness';
+import { keepAliveRequest, quantile } from './http-client';
 
 const ROOT = path.resolve(__dirname, '..', ...(__dirname.includes(`${path.sep}dist${path.sep}`) ? ['..'] : []));
-
-function client(socketPath: string) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  return (method: string, p: string, body?: string): Promise<{ status: number; body: string }> =>
-    new Promise((resolve, reject) => {
-      const req = http.request(
-        {
-          socketPath,
-          agent,
-          method,
-          path: p,
-          headers: body ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } : {},
-        },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (c: string) => (text += c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
-}
-
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
 
 async function timed(f: () => Promise<unknown>): Promise<number> {
   const t0 = process.hrtime.bigint();
@@ -190,8 +162,8 @@ async function main(): Promise<void> {
       if (imported.code !== 0) throw new Error(`docker import: ${imported.stderr}`);
     }
     const targets = [
-      { name: 'plugin', call: client(withPlugin.socketPath) },
-      { name: 'none', call: client(without.socketPath) },
+      { name: 'plugin', call: keepAliveRequest({ socketPath: withPlugin.socketPath }) },
+      { name: 'none', call: keepAliveRequest({ socketPath: without.socketPath }) },
     ] as const;
     type Name = (typeof targets)[number]['name'];
     const series = () => ({ plugin: [] as number[], none: [] as number[] });

@@ -16,7 +16,6 @@
  */
 import { spawn, type ChildProcess } from 'child_process';
 import { randomBytes } from 'crypto';
-import * as http from 'http';
 import pino from 'pino';
 import { DockerProxy } from '../pipelines/adapters/docker-proxy';
 import { ALLOW_ALL } from '../pipelines/collectors/call-policy';
@@ -24,43 +23,15 @@ import { buildAuditEvent } from '../pipelines/collectors/event-builder';
 import { MemoryAuditSink } from '../pipelines/collectors/memory-audit-sink';
 import { createRedactor } from '../pipelines/collectors/normalize/redact';
 import { environment, table } from './harness';
+import { keepAliveRequest, quantile, type ApiRequest } from './http-client';
 
 interface Target {
   name: string;
-  request(method: string, path: string, body?: string): Promise<{ status: number; body: string }>;
+  request: ApiRequest;
 }
 
-function target(name: string, opts: { socketPath?: string; port?: number }): Target {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1, noDelay: true } as http.AgentOptions);
-  return {
-    name,
-    request: (method, path, body) =>
-      new Promise((resolve, reject) => {
-        const req = http.request(
-          {
-            ...(opts.socketPath ? { socketPath: opts.socketPath } : { host: '127.0.0.1', port: opts.port }),
-            agent,
-            method,
-            path,
-            headers: body ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } : {},
-          },
-          (res) => {
-            let text = '';
-            res.setEncoding('utf8');
-            res.on('data', (c: string) => (text += c));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-          },
-        );
-        req.on('error', reject);
-        req.end(body);
-      }),
-  };
-}
-
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[i]!;
+function target(name: string, to: { socketPath?: string; port?: number }): Target {
+  return { name, request: keepAliveRequest(to) };
 }
 
 const ms = (x: number): string => x.toFixed(3);
