@@ -142,13 +142,14 @@ function ioError(p: string, e: unknown): DockguardError {
 
 /**
  * Calls `reload` once after changes under `paths` settle (debounced: editors and
- * feed downloaders write a file in several steps). Returns a function that stops
+ * feed downloaders write a file in several steps); `recursive` also watches the
+ * sub-directories of a directory. Returns a function that stops
  * watching. Watch errors (a directory removed) are passed to `onError`.
  */
 export function watchPaths(
   paths: readonly string[],
   reload: () => void,
-  options: { debounceMs?: number; onError?: (e: Error) => void } = {},
+  options: { debounceMs?: number; onError?: (e: Error) => void; recursive?: boolean } = {},
 ): () => void {
   const debounce = options.debounceMs ?? 500;
   let timer: NodeJS.Timeout | undefined;
@@ -163,7 +164,9 @@ export function watchPaths(
   const watchers: fs.FSWatcher[] = [];
   for (const p of paths) {
     try {
-      const w = fs.watch(p, { persistent: false }, fire);
+      // recursive for rule packs that keep files in sub-directories (Linux: Node ≥ 19.1)
+      const recursive = options.recursive === true && fs.statSync(p).isDirectory();
+      const w = fs.watch(p, { persistent: false, recursive }, fire);
       w.on('error', (e) => options.onError?.(e));
       watchers.push(w);
     } catch (e) {

@@ -4,13 +4,12 @@
  * rejected as a whole and the previous set stays active (a bad rule file must
  * never silently switch detection off).
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DetectorSets } from '../../detectors/detector-pipeline';
 import type { DockguardError } from '../../detectors/errors';
 import { compileRules } from '../../detectors/sigma/compile-engine';
 import { readBaselineFiles, readGeoIpFile } from '../adapters/baseline-files';
-import { loadIntelFiles } from '../adapters/intel-files';
+import { loadIntelFiles, watchPaths } from '../adapters/intel-files';
 import { loadFromPaths } from '../cli/load';
 import type { DetectorConfig } from './detector-config';
 
@@ -76,35 +75,12 @@ export function watchDetectorSets(
   debounceMs = 500,
 ): { close(): void } {
   const paths = [...new Set([...cfg.rules, ...cfg.baselines, ...cfg.intel, ...(cfg.geoip ? [cfg.geoip] : [])])];
-  let timer: NodeJS.Timeout | undefined;
-  // editors and feed downloaders write in several steps: reload once they settle
-  const fire = (): void => {
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => {
-      timer = undefined;
-      try {
-        onLoad(loadDetectorSets(cfg));
-      } catch (e) {
-        onError(e as Error);
-      }
-    }, debounceMs);
-    timer.unref();
-  };
-  const watchers: fs.FSWatcher[] = [];
-  for (const p of paths) {
+  const reload = (): void => {
     try {
-      // recursive: rule packs keep rules in sub-directories (Linux supports it since Node 19.1)
-      const w = fs.watch(p, { persistent: false, recursive: fs.statSync(p).isDirectory() }, fire);
-      w.on('error', onError);
-      watchers.push(w);
+      onLoad(loadDetectorSets(cfg));
     } catch (e) {
       onError(e as Error);
     }
-  }
-  return {
-    close: () => {
-      if (timer) clearTimeout(timer);
-      for (const w of watchers) w.close();
-    },
   };
+  return { close: watchPaths(paths, reload, { debounceMs, onError, recursive: true }) };
 }

@@ -8,6 +8,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { BaselineFiles, readBaselineFiles } from '../../pipelines/adapters/baseline-files';
 import { IntelFiles, loadIntelFiles, type IntelLoad } from '../../pipelines/adapters/intel-files';
+import { loadConfig } from '../../pipelines/config/config';
+import { readDetectorConfig } from '../../pipelines/detector/detector-config';
+import { watchDetectorSets, type LoadedSets } from '../../pipelines/detector/detector-sets';
 
 const ROOT = path.resolve(__dirname, '../..');
 let dir: string;
@@ -105,6 +108,43 @@ describe('baseline files', () => {
       expect(files.defs.map((d) => d.title)).toEqual(['B2']);
     } finally {
       files.close();
+    }
+  });
+});
+
+describe('detector sets', () => {
+  it('a rule changed in a sub-directory of the rules directory reloads the sets; a broken one yields no set', async () => {
+    const rules = path.join(dir, 'rules', 'docker');
+    fs.mkdirSync(rules, { recursive: true });
+    const rule = (title: string) =>
+      `title: ${title}\nlogsource: {product: docker, service: engine_api}\ndetection:\n  sel: {dockguard.endpoint: /info}\n  condition: sel\nlevel: low\n`;
+    fs.writeFileSync(path.join(rules, 'a.yml'), rule('First'));
+    const cfg = {
+      ...readDetectorConfig(loadConfig(null, {})),
+      rules: [path.join(dir, 'rules')],
+      baselines: [],
+      intel: [],
+    };
+    const loads: LoadedSets[] = [];
+    const errors: Error[] = [];
+    const watcher = watchDetectorSets(
+      cfg,
+      (l) => loads.push(l),
+      (e) => errors.push(e),
+      50,
+    );
+    try {
+      fs.writeFileSync(path.join(rules, 'a.yml'), rule('Second'));
+      const good = await waitFor(() =>
+        loads.find((l) => l.sets?.rules.ruleSet.rules.some((r) => r.title === 'Second')),
+      );
+      expect(good.errorCount).toBe(0);
+      fs.writeFileSync(path.join(rules, 'a.yml'), 'title: [broken\n');
+      const bad = await waitFor(() => loads.find((l) => l.errorCount > 0));
+      expect(bad.sets).toBeNull();
+      expect(errors).toEqual([]);
+    } finally {
+      watcher.close();
     }
   });
 });
