@@ -36,7 +36,7 @@ import { createKafkajsClient } from '../adapters/kafkajs-client';
 import { AvroCodec } from '../codec/avro-codec';
 import type { ServiceMetrics } from '../runtime/metrics';
 import { changelogStore, type DetectorConfig } from './detector-config';
-import { loadDetectorSets, watchDetectorSets, type LoadedSets } from './detector-sets';
+import { loadDetectorSets, swapSets, watchDetectorSets, type LoadedSets } from './detector-sets';
 import { offsetKey, readChangelog } from './state-changelog';
 
 export const AUDIT_SUBJECT = 'dockguard.docker-api-event';
@@ -122,24 +122,10 @@ export class DetectorService {
 
   /** Swaps in a new set of rules, baselines and indicators; a set with errors is refused. */
   reload(loaded: LoadedSets): boolean {
-    if (!loaded.sets) {
-      this.stats.rejectedReloads++;
-      this.log.error(
-        { errors: loaded.problems.filter((p) => p.severity === 'error').map((p) => p.format()) },
-        'reload refused: the previous rules, baselines and indicators stay active',
-      );
-      return false;
-    }
-    try {
-      this.pipeline.reload(loaded.sets);
-    } catch (err) {
-      this.stats.rejectedReloads++;
-      this.log.error({ err }, 'reload failed: the previous set stays active');
-      return false;
-    }
-    this.stats.reloads++;
-    this.log.info(loaded.counts, 'rules, baselines and indicators reloaded');
-    return true;
+    const ok = swapSets(this.pipeline, loaded, this.log);
+    if (ok) this.stats.reloads++;
+    else this.stats.rejectedReloads++;
+    return ok;
   }
 
   private async onAssigned(tps: TopicPartitions[]): Promise<void> {

@@ -5,7 +5,8 @@
  * never silently switch detection off).
  */
 import * as path from 'node:path';
-import type { DetectorSets } from '../../detectors/detector-pipeline';
+import type { Logger } from 'pino';
+import type { DetectorPipeline, DetectorSets } from '../../detectors/detector-pipeline';
 import type { DockguardError } from '../../detectors/errors';
 import { compileRules } from '../../detectors/sigma/compile-engine';
 import { readBaselineFiles, readGeoIpFile } from '../adapters/baseline-files';
@@ -83,4 +84,26 @@ export function watchDetectorSets(
     }
   };
   return { close: watchPaths(paths, reload, { debounceMs, onError, recursive: true }) };
+}
+
+/**
+ * Swaps a freshly loaded set into a running pipeline; a set with errors, or one
+ * the pipeline cannot build engines from, is refused and the previous one stays.
+ */
+export function swapSets(pipeline: DetectorPipeline, loaded: LoadedSets, log: Logger): boolean {
+  if (!loaded.sets) {
+    log.error(
+      { errors: loaded.problems.filter((p) => p.severity === 'error').map((p) => p.format()) },
+      'reload refused: the previous rules, baselines and indicators stay active',
+    );
+    return false;
+  }
+  try {
+    pipeline.reload(loaded.sets);
+  } catch (err) {
+    log.error({ err }, 'reload failed: the previous set stays active');
+    return false;
+  }
+  log.info(loaded.counts, 'rules, baselines and indicators reloaded');
+  return true;
 }

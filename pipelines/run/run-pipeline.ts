@@ -15,7 +15,7 @@ import { DockguardError } from '../../detectors/errors';
 import { PartitionState } from '../../detectors/state/partition-state';
 import type { Finding } from '../../schemas/generated/finding';
 import type { DetectorConfig } from '../detector/detector-config';
-import type { LoadedSets } from '../detector/detector-sets';
+import { swapSets, type LoadedSets } from '../detector/detector-sets';
 import type { FindingsOutput } from './findings-output';
 import { RunSummary } from './run-summary';
 
@@ -128,21 +128,7 @@ export class RunPipeline {
   }
 
   reload(loaded: LoadedSets): boolean {
-    if (!loaded.sets) {
-      this.log.error(
-        { errors: loaded.problems.filter((p) => p.severity === 'error').map((p) => p.format()) },
-        'reload refused: the previous rules, baselines and indicators stay active',
-      );
-      return false;
-    }
-    try {
-      this.pipeline.reload(loaded.sets);
-    } catch (err) {
-      this.log.error({ err }, 'reload failed: the previous set stays active');
-      return false;
-    }
-    this.log.info(loaded.counts, 'rules, baselines and indicators reloaded');
-    return true;
+    return swapSets(this.pipeline, loaded, this.log);
   }
 
   async closeOutputs(): Promise<void> {
