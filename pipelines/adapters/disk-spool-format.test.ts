@@ -1,6 +1,7 @@
 import {
   FRAME_HEADER_BYTES,
   MAX_PAYLOAD_BYTES,
+  MIN_PAYLOAD_BYTES,
   SEGMENT_HEADER_BYTES,
   crc32,
   crc32Table,
@@ -105,6 +106,15 @@ describe('spool format: frames', () => {
     bad.writeUInt32BE(MAX_PAYLOAD_BYTES + 1, 0);
     expect(scanFrames(bad).stop).toBe('length');
     expect(() => frame(Buffer.alloc(MAX_PAYLOAD_BYTES + 1))).toThrow(RangeError);
+  });
+
+  it('a run of zero bytes (a hole in a sparse file) is damage, not a frame of length 0 whose CRC matches', () => {
+    const good = frame(encodeRecord(rec(1)));
+    const scan = scanFrames(Buffer.concat([good, Buffer.alloc(64)]));
+    expect(scan.frames).toHaveLength(1);
+    expect(scan.end).toBe(good.length);
+    expect(scan.stop).toBe('length');
+    expect(encodeRecord({ topic: '', key: '', value: Buffer.alloc(0) }).length).toBe(MIN_PAYLOAD_BYTES);
   });
 
   it('maxFrames bounds a scan and says so', () => {

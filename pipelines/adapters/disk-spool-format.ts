@@ -24,6 +24,12 @@ export const SEGMENT_HEADER_BYTES = SEGMENT_MAGIC.length;
 export const FRAME_HEADER_BYTES = 8;
 /** A longer length field is damage, not a record (Kafka's own limit is far below). */
 export const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
+/**
+ * The smallest payload encodeRecord writes (empty topic, key and value, no
+ * headers). Shorter is damage: a run of zero bytes (a hole in a sparse file)
+ * reads as a frame of length 0 whose CRC-32, 0, matches.
+ */
+export const MIN_PAYLOAD_BYTES = 2 + 1 + 4 + 4 + 2;
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -141,7 +147,8 @@ export interface ScanResult {
   /**
    * Why the scan stopped: `end` (the buffer ends on a frame boundary), `short`
    * (the last frame is incomplete: torn by a crash, or cut by the read window),
-   * `crc` (a frame is complete but damaged), `length` (an impossible length).
+   * `crc` (a frame is complete but damaged), `length` (an impossible length:
+   * too large, or shorter than any record).
    */
   stop: 'end' | 'short' | 'crc' | 'length';
   /** With maxFrames: true when the scan stopped because it had enough. */
@@ -156,7 +163,7 @@ export function scanFrames(buf: Buffer, start = 0, maxFrames = Infinity): ScanRe
     if (frames.length >= maxFrames) return { frames, end: o, stop: 'end', full: true };
     if (o + FRAME_HEADER_BYTES > buf.length) return { frames, end: o, stop: 'short', full: false };
     const len = buf.readUInt32BE(o);
-    if (len > MAX_PAYLOAD_BYTES) return { frames, end: o, stop: 'length', full: false };
+    if (len > MAX_PAYLOAD_BYTES || len < MIN_PAYLOAD_BYTES) return { frames, end: o, stop: 'length', full: false };
     if (o + FRAME_HEADER_BYTES + len > buf.length) return { frames, end: o, stop: 'short', full: false };
     const payload = buf.subarray(o + FRAME_HEADER_BYTES, o + FRAME_HEADER_BYTES + len);
     if (crc32(payload) !== buf.readUInt32BE(o + 4)) return { frames, end: o, stop: 'crc', full: false };

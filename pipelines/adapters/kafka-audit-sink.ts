@@ -189,8 +189,28 @@ export class KafkaAuditSink implements AuditSink {
     this.drainer ??= this.drainLoop().finally(() => (this.drainer = null));
   }
 
-  /** Sends the spool to Kafka, oldest first, until it is empty. */
+  /**
+   * Sends the spool to Kafka, oldest first, until it is empty. It never gives up
+   * while the sink is open: a failing spool read or ack is logged and retried with
+   * backoff, because a dead drain would leave the sink spooling forever.
+   */
   private async drainLoop(): Promise<void> {
+    const { retryMs, retryMaxMs } = this.config.spool;
+    let delay = retryMs;
+    for (;;) {
+      try {
+        await this.drainUntilEmpty();
+        return;
+      } catch (e) {
+        if (this.closing) return;
+        this.log.error({ err: e, spooled: this.spool.records, retryInMs: delay }, 'spool drain failed; retrying');
+        await this.sleep(delay);
+        delay = Math.min(delay * 2, retryMaxMs);
+      }
+    }
+  }
+
+  private async drainUntilEmpty(): Promise<void> {
     const { retryMs, retryMaxMs, drainBatchRecords, maxBytes } = this.config.spool;
     let delay = retryMs;
     let failures = 0;
@@ -202,6 +222,10 @@ export class KafkaAuditSink implements AuditSink {
         return;
       }
       const batch = await this.spool.read(drainBatchRecords);
+      if (batch.records.length === 0 && batch.skipped > 0) {
+        await this.spool.ack(batch);
+        continue;
+      }
       if (batch.records.length === 0) {
         // appends accepted but still being written, or direct sends still settling
         await this.sleep(5);
