@@ -281,7 +281,7 @@ async function detectorService(
   detector: DetectorConfig,
   loaded: LoadedSets,
   n: number,
-): Promise<KafkaRun & { findings: number }> {
+): Promise<KafkaRun & { findings: number; checkpoints: number; changelogRecords: number }> {
   const service = new DetectorService({
     kafka,
     detector,
@@ -301,7 +301,8 @@ async function detectorService(
     const secs = (performance.now() - t0) / 1000;
     const cpu = cpuUs(process.cpuUsage(c0));
     if (service.stats.deadLetters > 0) throw new Error(`${service.stats.deadLetters} events dead-lettered`);
-    return { eps: n / secs, cpuUsPerEvent: cpu / n, findings };
+    const { checkpoints, changelogRecords } = service.stats;
+    return { eps: n / secs, cpuUsPerEvent: cpu / n, findings, checkpoints, changelogRecords };
   } finally {
     await service.stop();
   }
@@ -351,7 +352,8 @@ async function overKafka(
       det.push(d);
       findings = d.findings;
       process.stdout.write(
-        `  run ${r + 1}: decode-only ${fmtInt(dec[r]!.eps)}/s, detector ${fmtInt(d.eps)}/s (${fmtInt(findings)} findings)\n`,
+        `  run ${r + 1}: decode-only ${fmtInt(dec[r]!.eps)}/s, detector ${fmtInt(d.eps)}/s (${fmtInt(findings)} findings; ` +
+          `${fmtInt(d.changelogRecords)} changelog records in ${fmtInt(d.checkpoints)} checkpoints)\n`,
       );
     }
     const de = median(dec.map((x) => x.eps));

@@ -4,7 +4,10 @@
  * Contract:
  * - `eachBatch(records, ctx)` gets the records of one partition, in offset order.
  *   The offset after the batch is committed only once the handler resolved, so a
- *   crash re-delivers what was not finished: at least once. A handler that throws
+ *   crash re-delivers what was not finished: at least once. A handler whose work
+ *   becomes durable later than its batch (the detector checkpoints its state every
+ *   few seconds) returns `{ commit }`: the last offset that is safe to commit, or
+ *   null for none yet; fetching goes on past the batch either way. A handler that throws
  *   commits nothing and the batch comes again (after kafkajs' retry backoff), so
  *   it should dead-letter a bad record itself and throw only when the whole batch
  *   must be retried (e.g. Elasticsearch is down).
@@ -53,9 +56,15 @@ export interface TopicPartitions {
   partitions: number[];
 }
 
+/** What a handler may return instead of nothing (which commits the whole batch). */
+export interface BatchResult {
+  /** Commit through this offset (inclusive); null: commit nothing now. */
+  commit: string | null;
+}
+
 export interface ConsumerRunOptions {
   topics: string[];
-  eachBatch(records: ConsumedRecord[], ctx: PartitionContext): Promise<void>;
+  eachBatch(records: ConsumedRecord[], ctx: PartitionContext): Promise<void | BatchResult>;
   onAssigned?(partitions: TopicPartitions[]): Promise<void> | void;
   onRevoked?(partitions: TopicPartitions[]): Promise<void> | void;
   /** Partitions handled at the same time (default 1). */
@@ -117,7 +126,7 @@ export class KafkaConsumer {
       headers: m.headers ?? {},
       timestamp: m.timestamp,
     }));
-    await this.options!.eachBatch(records, {
+    const result = await this.options!.eachBatch(records, {
       topic: batch.topic,
       partition: batch.partition,
       highWatermark: batch.highWatermark,
@@ -126,14 +135,25 @@ export class KafkaConsumer {
       isStale: payload.isStale,
     });
     const last = batch.lastOffset();
+    // resolved = fetched past, whether or not it is committed now
     payload.resolveOffset(last);
+    const through = result ? result.commit : last;
+    if (through === null) return;
     // Through the batch's own commit, not consumer.commitOffsets: that one silently
     // does nothing once stop() began, and stop() waits for this batch to commit.
     await payload.commitOffsetsIfNecessary({
       topics: [
-        { topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] },
+        {
+          topic: batch.topic,
+          partitions: [{ partition: batch.partition, offset: (BigInt(through) + 1n).toString() }],
+        },
       ],
     });
+  }
+
+  /** Commits through `offset` (inclusive) outside a batch; only while running (before `stop`). */
+  async commit(topic: string, partition: number, offset: string): Promise<void> {
+    await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
   }
 
   private onGroupJoin(memberAssignment: Record<string, number[]>): void {

@@ -29,6 +29,15 @@ export interface DetectorConfig {
   maxEventBytes: number;
   /** Changelog store name: the topic is `<kafka.topics.changelogPrefix><groupId>.<store>`. */
   stateStore: string;
+  /**
+   * How often a partition's state changes go to the changelog, and its input
+   * offsets are committed (Kafka Streams' commit.interval.ms). Keys changed many
+   * times in between are written once. A crash replays the events since the last
+   * checkpoint (their findings come again with the same ids). 0: every batch.
+   */
+  checkpointIntervalMs: number;
+  /** A checkpoint also after this many events of a partition, whatever the interval. */
+  checkpointMaxEvents: number;
 }
 
 export const detectorSection = defineSection<DetectorConfig>('detector', {
@@ -49,6 +58,8 @@ export const detectorSection = defineSection<DetectorConfig>('detector', {
     maxCorrelationKeys: { type: 'integer', minimum: 1, default: 100_000 },
     maxEventBytes: { type: 'integer', minimum: 1024, default: 4 * 1024 * 1024 },
     stateStore: { type: 'string', pattern: '^[A-Za-z0-9._-]+$', default: 'detector' },
+    checkpointIntervalMs: { type: 'integer', minimum: 0, default: 2_000 },
+    checkpointMaxEvents: { type: 'integer', minimum: 1, default: 50_000 },
   },
 });
 

@@ -1,14 +1,18 @@
 /**
  * The detector service: a Kafka consumer group over the audit topic. Per batch of
  * one partition: decode each record, run the DetectorPipeline with that
- * partition's state, then
- *   1. produce the findings and the dead letters and wait for Kafka's acks,
- *   2. write the partition's state changes (and the last offset) to the changelog
- *      and wait for the acks,
- *   3. let the consumer commit the input offsets.
- * A crash anywhere re-delivers the uncommitted batch: findings come again with the
- * same deterministic ids (the sink de-duplicates), and the state restored from
- * the changelog skips events already folded in. At least once, never lost.
+ * partition's state, then produce the findings and the dead letters and wait for
+ * Kafka's acks. A checkpoint follows every detector.checkpointIntervalMs (and on
+ * a graceful stop):
+ *   1. write the partition's state changes since the last checkpoint (and the last
+ *      input offset folded in) to the changelog and wait for the acks,
+ *   2. let the consumer commit the input offsets through that offset.
+ * A crash anywhere re-delivers what was not committed: findings come again with
+ * the same deterministic ids (the sink de-duplicates), and the state restored
+ * from the changelog skips events already folded in. At least once, never lost.
+ * Checkpointing on an interval rather than per batch is what Kafka Streams does
+ * (commit.interval.ms): a key changed by many events is written once, which took
+ * the changelog from the largest cost of the service to a small one.
  *
  * An undecodable, oversized or empty record, and an event a detector throws on,
  * go to the dead-letter topic with the reason in headers; the partition moves on.
@@ -27,6 +31,7 @@ import { changelogTopic, ensureTopics, pipelineTopics } from '../adapters/kafka-
 import type { KafkaConfig } from '../adapters/kafka-config';
 import {
   KafkaConsumer,
+  type BatchResult,
   type ConsumedRecord,
   type PartitionContext,
   type TopicPartitions,
@@ -61,10 +66,25 @@ export class DetectorService {
   private readonly changelog: string;
   /** Last input offset whose effects are in the partition's state. */
   private readonly lastOffsets = new Map<number, number>();
+  /** Per partition: the last checkpoint, and what is not in Kafka yet. */
+  private readonly partitions = new Map<number, PartitionProgress>();
+  /** Batches and the stop checkpoint run one at a time. */
+  private lane: Promise<unknown> = Promise.resolve();
+  private stopping = false;
+  private idleTimer: NodeJS.Timeout | null = null;
   private watcher: { close(): void } | undefined;
   private restoring = 0;
   private started = false;
-  readonly stats = { events: 0, findings: 0, deadLetters: 0, skippedReplayed: 0, reloads: 0, rejectedReloads: 0 };
+  readonly stats = {
+    events: 0,
+    findings: 0,
+    deadLetters: 0,
+    skippedReplayed: 0,
+    reloads: 0,
+    rejectedReloads: 0,
+    checkpoints: 0,
+    changelogRecords: 0,
+  };
 
   constructor(private readonly o: DetectorServiceOptions) {
     this.log = o.logger.child({ component: 'detector' });
@@ -113,6 +133,14 @@ export class DetectorService {
       onRevoked: (tps) => this.onRevoked(tps),
     });
     this.started = true;
+    // Batches checkpoint as they go; this covers partitions whose stream went quiet.
+    if (this.o.detector.checkpointIntervalMs > 0) {
+      this.idleTimer = setInterval(
+        () => void this.checkpointQuiet(),
+        Math.max(100, this.o.detector.checkpointIntervalMs),
+      );
+      this.idleTimer.unref();
+    }
   }
 
   /** Ready once consuming and no partition is being restored. */
@@ -142,6 +170,7 @@ export class DetectorService {
         state.drainChanges(); // what was just read back needs no writing
         this.pipeline.restore(state);
         this.lastOffsets.set(p, r.lastOffset);
+        this.partitions.set(p, newProgress(r.lastOffset));
       }
     } finally {
       this.restoring--;
@@ -152,15 +181,32 @@ export class DetectorService {
     for (const t of tps) {
       if (t.topic !== this.o.kafka.topics.audit) continue;
       for (const p of t.partitions) {
+        // Not checkpointed: the new owner may be restoring already, and a late write
+        // could overwrite what it writes. It replays from the last commit instead.
         this.pipeline.release(p);
         this.lastOffsets.delete(p);
+        this.partitions.delete(p);
       }
     }
   }
 
-  private async handleBatch(records: ConsumedRecord[], ctx: PartitionContext): Promise<void> {
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lane.then(fn, fn);
+    this.lane = run.catch(() => undefined);
+    return run;
+  }
+
+  private handleBatch(records: ConsumedRecord[], ctx: PartitionContext): Promise<BatchResult> {
+    return this.exclusive(() => this.processBatch(records, ctx));
+  }
+
+  private async processBatch(records: ConsumedRecord[], ctx: PartitionContext): Promise<BatchResult> {
     const p = ctx.partition;
-    const out: ProducerRecord[] = [];
+    const progress = this.progress(p);
+    // Findings of a batch whose send failed go first when the batch comes again
+    // (its events are in the state already, so they are skipped below).
+    const out: ProducerRecord[] = progress.unsentFindings;
+    progress.unsentFindings = [];
     const topics = this.o.kafka.topics;
     const metrics = this.o.metrics;
     const done = metrics?.timer('detect');
@@ -181,22 +227,67 @@ export class DetectorService {
           this.deadLetter(r, out, 'DETECTOR_FAILED', result.failures.map((f) => f.message).join('; '));
       }
       lastOffset = offset;
+      progress.events++;
     }
-    // pending correlation matches of a restored partition come with the next event; state changes now
-    const changes = this.pipeline.state(p).drainChanges();
-    done?.();
-    if (out.length > 0) await this.producer.send(out);
-    const changelog: ProducerRecord[] = changes.map((c) => ({
-      topic: this.changelog,
-      key: c.key,
-      value: c.value === null ? (null as unknown as Buffer) : Buffer.from(c.value),
-      partition: p,
-    }));
-    changelog.push({ topic: this.changelog, key: offsetKey(p), value: Buffer.from(String(lastOffset)), partition: p });
-    await this.producer.send(changelog);
     this.lastOffsets.set(p, lastOffset);
-    metrics?.stateKeys('detector', this.pipeline.state(p).correlation.size + this.pipeline.state(p).baselines.size);
+    done?.();
+    if (out.length > 0) {
+      try {
+        await this.producer.send(out);
+      } catch (e) {
+        progress.unsentFindings = out;
+        throw e;
+      }
+    }
+    const state = this.pipeline.state(p);
+    metrics?.stateKeys('detector', state.correlation.size + state.baselines.size);
     metrics?.consumerLag(topics.audit, p, Number(BigInt(ctx.highWatermark) - 1n - BigInt(lastOffset)));
+    const due =
+      this.stopping ||
+      Date.now() - progress.checkpointAt >= this.o.detector.checkpointIntervalMs ||
+      progress.events >= this.o.detector.checkpointMaxEvents;
+    if (due) await this.checkpoint(p);
+    if (progress.checkpointed <= progress.committed) return { commit: null };
+    progress.committed = progress.checkpointed;
+    return { commit: String(progress.checkpointed) };
+  }
+
+  private progress(p: number): PartitionProgress {
+    let progress = this.partitions.get(p);
+    if (!progress) {
+      progress = newProgress(this.lastOffsets.get(p) ?? -1);
+      this.partitions.set(p, progress);
+    }
+    return progress;
+  }
+
+  /** Writes the partition's changed state and its last offset to the changelog; resolves once Kafka has them. */
+  private async checkpoint(p: number): Promise<void> {
+    const progress = this.progress(p);
+    const lastOffset = this.lastOffsets.get(p) ?? -1;
+    // pending correlation matches of a restored partition come with the next event; state changes now
+    const changelog = progress.unsentChangelog;
+    for (const c of this.pipeline.state(p).drainChanges())
+      changelog.push({
+        topic: this.changelog,
+        key: c.key,
+        value: c.value === null ? (null as unknown as Buffer) : Buffer.from(c.value),
+        partition: p,
+      });
+    changelog.push({ topic: this.changelog, key: offsetKey(p), value: Buffer.from(String(lastOffset)), partition: p });
+    progress.unsentChangelog = [];
+    try {
+      await this.producer.send(changelog);
+    } catch (e) {
+      // drained changes are not dirty any more: keep them for the next attempt
+      progress.unsentChangelog = changelog;
+      throw e;
+    }
+    this.stats.checkpoints++;
+    this.stats.changelogRecords += changelog.length;
+    progress.checkpointed = lastOffset;
+    progress.checkpointAt = Date.now();
+    progress.events = 0;
   }
 
   private decode(r: ConsumedRecord, out: ProducerRecord[]): DockerApiEvent | null {
@@ -250,10 +341,63 @@ export class DetectorService {
     });
   }
 
-  /** Finishes the batch in progress, commits, leaves the group and flushes the producer. */
+  /** Checkpoints and commits, outside a batch, the partitions with events not checkpointed for an interval. */
+  private checkpointQuiet(all = false): Promise<void> {
+    return this.exclusive(async () => {
+      const now = Date.now();
+      for (const [p, progress] of this.partitions) {
+        const behind = (this.lastOffsets.get(p) ?? -1) > progress.checkpointed || progress.unsentFindings.length > 0;
+        if (!behind || (!all && now - progress.checkpointAt < this.o.detector.checkpointIntervalMs)) continue;
+        try {
+          if (progress.unsentFindings.length > 0) {
+            await this.producer.send(progress.unsentFindings);
+            progress.unsentFindings = [];
+          }
+          await this.checkpoint(p);
+          await this.consumer.commit(this.o.kafka.topics.audit, p, String(progress.checkpointed));
+          progress.committed = progress.checkpointed;
+        } catch (err) {
+          this.log.warn({ err, partition: p }, 'checkpoint failed; retried at the next one');
+        }
+      }
+    }).catch((err: unknown) => this.log.warn({ err }, 'checkpoint failed'));
+  }
+
+  /**
+   * Finishes the batch in progress, checkpoints every partition and commits (while
+   * still a member: after leaving, another member may already be restoring),
+   * leaves the group and flushes the producer.
+   */
   async stop(): Promise<void> {
     this.watcher?.close();
+    if (this.idleTimer) clearInterval(this.idleTimer);
+    this.stopping = true;
+    await this.checkpointQuiet(true);
     await this.consumer.stop();
     await this.producer.close();
   }
+}
+
+interface PartitionProgress {
+  /** Last input offset in the changelog. */
+  checkpointed: number;
+  /** Last input offset committed (or handed to the consumer to commit). */
+  committed: number;
+  /** Wall-clock time of the last checkpoint. */
+  checkpointAt: number;
+  /** Events folded in since the last checkpoint. */
+  events: number;
+  unsentFindings: ProducerRecord[];
+  unsentChangelog: ProducerRecord[];
+}
+
+function newProgress(restoredOffset: number): PartitionProgress {
+  return {
+    checkpointed: restoredOffset,
+    committed: -1,
+    checkpointAt: Date.now(),
+    events: 0,
+    unsentFindings: [],
+    unsentChangelog: [],
+  };
 }

@@ -49,6 +49,44 @@ describeKafka(brokers ? 'detector service (Kafka)' : skipReason('KAFKA_BROKERS',
     }
   });
 
+  it('a graceful stop checkpoints and commits; the next instance restores the state and replays nothing', async () => {
+    // A checkpoint interval longer than the test: only the stop checkpoints.
+    const { kafka, detector } = detectorTestConfig(brokers!, 1);
+    detector.checkpointIntervalMs = 600_000;
+    const t0 = Date.parse('2026-11-20T00:00:00Z');
+    const first = Array.from({ length: 26 }, (_, i) => benignCreate('10.0.4.12', t0 + i * 3_600_000, `learn-${i}`));
+    const second = seedCampaign('203.0.113.9', t0 + 27 * 3_600_000, 'late');
+    await createTopics(kafka, detector);
+    await produceEvents(kafka, first);
+    const a = new DetectorService({ kafka, detector, logger });
+    await a.start();
+    try {
+      while (a.stats.events < first.length) await new Promise((r) => setTimeout(r, 50));
+      expect(a.stats.checkpoints).toBe(0);
+    } finally {
+      await a.stop();
+    }
+    expect(a.stats.checkpoints).toBe(1);
+    // everything the first instance folded in is committed: the second starts at the end
+    await produceEvents(kafka, second);
+    const b = new DetectorService({ kafka, detector, logger });
+    await b.start();
+    try {
+      const audit = await consumeAll(kafka, kafka.topics.audit, first.length + second.length);
+      // the oracle runs one pipeline over the whole stream: the second instance's
+      // findings match it only if it continued from the first one's state (the
+      // learning period is over, the endpoint knows its client)
+      const oracle = oracleFindings(detector, audit);
+      const got = decodeFindings(await consumeAll(kafka, kafka.topics.findings, oracle.length, 90_000));
+      expect(new Set(got.map((f) => f.finding.id))).toEqual(new Set(oracle.map((f) => f.finding.id)));
+      expect(got.map((f) => f.rule.name)).toContain('Container Created By A Client Never Seen Before');
+      expect(b.stats.events).toBe(second.length);
+      expect(b.stats.skippedReplayed).toBe(0);
+    } finally {
+      await b.stop();
+    }
+  });
+
   it('5,000 undecodable or oversized records all reach the dead-letter topic with a reason; valid events are all processed', async () => {
     const { kafka, detector } = detectorTestConfig(brokers!, 2);
     detector.maxEventBytes = 16 * 1024;
