@@ -103,6 +103,7 @@ export class RdkafkaProducer implements RecordProducer {
   private readonly producer: RdkafkaModule.Producer;
   private readonly log: Logger;
   private connected: Promise<void> | null = null;
+  private isConnected = false;
   private outstanding = 0;
   private closed = false;
 
@@ -142,17 +143,25 @@ export class RdkafkaProducer implements RecordProducer {
         }
         // Delivery reports arrive through poll(); 5 ms keeps acknowledgement latency low.
         this.producer.setPollInterval(5);
+        this.isConnected = true;
         resolve();
       });
     });
     return this.connected;
   }
 
-  async send(records: ProducerRecord[]): Promise<void> {
+  send(records: ProducerRecord[]): Promise<void> {
     if (this.closed)
-      throw new DockguardError({ stage: 'runtime', code: 'KAFKA_UNAVAILABLE', message: 'producer is closed' });
-    if (records.length === 0) return;
-    await this.connect();
+      return Promise.reject(
+        new DockguardError({ stage: 'runtime', code: 'KAFKA_UNAVAILABLE', message: 'producer is closed' }),
+      );
+    if (records.length === 0) return Promise.resolve();
+    // connected: straight to librdkafka's queue, without a promise hop per call
+    if (this.isConnected) return this.produceAll(records);
+    return this.connect().then(() => this.produceAll(records));
+  }
+
+  private produceAll(records: ProducerRecord[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const p: Pending = { remaining: records.length, settled: false, resolve, reject };
       for (const r of records) {

@@ -90,6 +90,30 @@ describe('Avro codec (Confluent wire format)', () => {
       }
     });
 
+    it('values larger than the scratch buffer, and small ones after them, encode exactly as avsc does', () => {
+      const fresh = new AvroCodec();
+      const values = Array.from({ length: 20 }, () => type.random());
+      // a string field (the first one, through nested records) blown up past the
+      // 64 KiB scratch, twice its size, then back to small values
+      const big = type.clone(values[0]) as Record<string, unknown>;
+      const enlarge = (t: avro.Type, v: Record<string, unknown>): boolean => {
+        for (const f of (t as avro.types.RecordType).fields) {
+          if (f.type.typeName === 'string') {
+            v[f.name] = 'x'.repeat(150_000);
+            return true;
+          }
+          if (f.type.typeName === 'record' && enlarge(f.type, v[f.name] as Record<string, unknown>)) return true;
+        }
+        return false;
+      };
+      expect(enlarge(type, big)).toBe(true);
+      expect(type.toBuffer(big).length).toBeGreaterThan(150_000);
+      for (const v of [big, ...values, big, ...values]) {
+        const buf = fresh.encode(subject, v);
+        expect(buf.subarray(5).equals(type.toBuffer(v))).toBe(true);
+      }
+    });
+
     it('a value that does not match the schema is EVENT_INVALID, naming the field', () => {
       const value = type.random() as unknown as Record<string, unknown>;
       const first = (type as avro.types.RecordType).fields[0]?.name;

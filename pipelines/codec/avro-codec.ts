@@ -34,6 +34,8 @@ export const BUILTIN_SCHEMAS: ReadonlyArray<{ id: number; subject: string; file:
 ];
 
 export const MAGIC = 0;
+/** Magic byte and 4-byte schema id. */
+const HEADER_BYTES = 5;
 
 /** Where ids come from when a schema registry is configured (pipelines/adapters/schema-registry.ts). */
 export interface SchemaResolver {
@@ -48,6 +50,7 @@ export class AvroCodec {
   private readonly latest = new Map<string, { id: number; type: avro.Type }>();
   private readonly resolvers = new Map<string, avro.Resolver>();
   private registry: SchemaResolver | null = null;
+  private scratch = Buffer.allocUnsafe(64 * 1024);
 
   constructor(schemas = BUILTIN_SCHEMAS, dir = AVRO_DIR) {
     for (const s of schemas) {
@@ -119,10 +122,18 @@ export class AvroCodec {
         message: `no schema for subject ${subject}`,
       });
     // avsc's writers check every value as they write it, so a valid event is walked
-    // once; only a failure pays for a second, path-tracking walk that explains it
-    let body: Buffer;
+    // once; only a failure pays for a second, path-tracking walk that explains it.
+    // Written into a reusable scratch buffer behind the header, then copied out once:
+    // toBuffer's own 1 KiB scratch wrote a larger event twice, and the header took a
+    // second allocation and copy.
+    let end: number;
     try {
-      body = l.type.toBuffer(value);
+      for (;;) {
+        end = l.type.encode(value, this.scratch, HEADER_BYTES);
+        if (end >= 0) break;
+        // too small: avsc returns minus the bytes missing
+        this.scratch = Buffer.allocUnsafe(Math.max(2 * this.scratch.length, this.scratch.length - end));
+      }
     } catch (e) {
       const errors: string[] = [];
       l.type.isValid(value, { errorHook: (p) => errors.push(p.join('.') || '(root)') });
@@ -133,10 +144,11 @@ export class AvroCodec {
         cause: e,
       });
     }
-    const header = Buffer.alloc(5);
-    header.writeUInt8(MAGIC, 0);
-    header.writeUInt32BE(l.id, 1);
-    return Buffer.concat([header, body]);
+    const out = Buffer.allocUnsafe(end);
+    this.scratch.copy(out, HEADER_BYTES, HEADER_BYTES, end);
+    out.writeUInt8(MAGIC, 0);
+    out.writeUInt32BE(l.id, 1);
+    return out;
   }
 
   /** Decodes a framed record into the newest schema of `subject` (older writers are resolved). */
