@@ -5,7 +5,7 @@
  */
 import { canonicalJson } from '../findings/hash';
 import { clientKey } from '../findings/client-key';
-import { fieldString, fieldStrings } from '../findings/event-fields';
+import { fieldString, fieldValues } from '../findings/event-fields';
 import type { BaselineDef } from './baseline-config';
 import { judgeFirstSeen, judgeRate, judgeTime, type Judgement } from './baseline-kinds';
 import type { BaselineState, BaselineStore, FirstSeenState, RateState, TimeState } from './baseline-state';
@@ -18,8 +18,23 @@ export interface Deviation extends Judgement {
 }
 
 const EMPTY_GEO = new GeoIpTable();
+const KEY_MEMO_MAX = 4096;
+
+type Memo = Map<string, readonly string[]>;
+
+// internal and unlisted addresses have no geography to deviate from
+const geoQuiet = (v: string): boolean => v === 'private' || v === 'unknown';
 
 export class BaselineEngine {
+  /** This event's field values (emptied per event): the baselines mostly key by the same fields. */
+  private readonly memo: Memo = new Map();
+  /**
+   * Key field → value → the key's canonical JSON, for one-field keys: the same few
+   * clients and hosts recur on every event, and a key built once also keeps its
+   * string hash for the store's map probes. Bounded: emptied when full.
+   */
+  private readonly keyMemo = new Map<string, Map<string, string>>();
+
   constructor(
     readonly defs: readonly BaselineDef[],
     private readonly geo: GeoIpTable = EMPTY_GEO,
@@ -30,20 +45,20 @@ export class BaselineEngine {
    * from the event. `memo` holds this event's answers: the baselines mostly key by
    * the same fields (client), which are then resolved once per event, not per baseline.
    */
-  private valuesOf(event: unknown, field: string, memo?: Map<string, string[]>): string[] {
+  private valuesOf(event: unknown, field: string, memo?: Map<string, readonly string[]>): readonly string[] {
     const known = memo?.get(field);
     if (known) return known;
-    let vals: string[];
+    let vals: readonly string[];
     if (field === 'client') vals = [clientKey(event)];
     else if (field === 'geo.country' || field === 'geo.asn') {
       const g = this.geo.lookup(fieldString(event, 'source.ip'));
       vals = [field === 'geo.country' ? g.country : g.asn];
-    } else vals = fieldStrings(event, field);
+    } else vals = fieldValues(event, field);
     memo?.set(field, vals);
     return vals;
   }
 
-  private admits(def: BaselineDef, event: unknown, memo?: Map<string, string[]>): boolean {
+  private admits(def: BaselineDef, event: unknown, memo?: Memo): boolean {
     for (const [field, accepted] of def.filter) {
       const vals = this.valuesOf(event, field, memo);
       if (!vals.some((v) => accepted.includes(v))) return false;
@@ -52,33 +67,54 @@ export class BaselineEngine {
   }
 
   /** The key as canonical JSON of key field → value (null when absent, a list when several). */
-  keyOf(def: BaselineDef, event: unknown, memo?: Map<string, string[]>): string {
+  keyOf(def: BaselineDef, event: unknown, memo?: Map<string, readonly string[]>): string {
     if (def.key.length === 0) return '{}';
-    const k: Record<string, string | string[] | null> = {};
+    // one field with one value (the usual case): the canonical form built directly, once per value
+    if (def.key.length === 1) {
+      const f = def.key[0] as string;
+      const vals = this.valuesOf(event, f, memo);
+      if (vals.length === 1) return this.oneKey(f, vals[0] as string);
+      return `{${JSON.stringify(f)}:${JSON.stringify(vals.length === 0 ? null : vals)}}`;
+    }
+    const k: Record<string, string | readonly string[] | null> = {};
     for (const f of def.key) {
       const vals = this.valuesOf(event, f, memo);
       k[f] = vals.length === 0 ? null : vals.length === 1 ? (vals[0] as string) : vals;
     }
-    // one field (the usual case): the canonical form built directly
-    if (def.key.length === 1) {
-      const f = def.key[0] as string;
-      return `{${JSON.stringify(f)}:${JSON.stringify(k[f])}}`;
-    }
     return canonicalJson(k);
+  }
+
+  private oneKey(field: string, value: string): string {
+    let m = this.keyMemo.get(field);
+    if (!m) {
+      m = new Map();
+      this.keyMemo.set(field, m);
+    }
+    let key = m.get(value);
+    if (key === undefined) {
+      key = `{${JSON.stringify(field)}:${JSON.stringify(value)}}`;
+      if (m.size >= KEY_MEMO_MAX) m.clear();
+      m.set(value, key);
+    }
+    return key;
   }
 
   evaluate(event: unknown, t: number, store: BaselineStore): Deviation[] {
     const out: Deviation[] = [];
-    const memo = new Map<string, string[]>();
+    const memo = this.memo;
+    memo.clear();
     for (const def of this.defs) {
-      if (!this.admits(def, event, memo)) continue;
+      if (def.filter.length > 0 && !this.admits(def, event, memo)) continue;
       const key = this.keyOf(def, event, memo);
       const prev = store.get(def.id, key);
-      const judged = this.judge(def, event, t, prev, store, memo);
-      if (!judged) continue;
-      store.put(def.id, key, judged.state, def.params.maxKeys);
-      for (const j of judged.out) out.push({ ...j, def, key });
+      const s = this.judge(def, event, t, prev, store, memo);
+      if (!s) continue;
+      store.put(def.id, key, s, def.params.maxKeys);
+      const judged = this.judged;
+      if (judged.length === 0) continue;
+      for (const j of judged) out.push({ ...j, def, key });
     }
+    memo.clear(); // the event's values are not kept past the call
     return out;
   }
 
@@ -87,40 +123,49 @@ export class BaselineEngine {
     for (const def of this.defs) store.expire(def.id, now - def.params.keyTtlMs);
   }
 
+  /** The judgements of the last `judge` call (no object per call for the pair). */
+  private judged: readonly Judgement[] = [];
+
   private judge(
     def: BaselineDef,
     event: unknown,
     t: number,
     prev: BaselineState | undefined,
     store: BaselineStore,
-    memo: Map<string, string[]>,
-  ): { state: BaselineState; out: Judgement[] } | undefined {
+    memo: Memo,
+  ): BaselineState | undefined {
     const p = def.params;
     switch (def.kind) {
       case 'first_seen':
       case 'geography': {
-        let values: string[];
-        let quiet: (v: string) => boolean = () => false;
+        let values: readonly string[];
+        let quiet: ((v: string) => boolean) | undefined;
         if (def.kind === 'geography') {
           if (fieldString(event, 'source.ip') === null) return undefined; // no address, no place
           values = this.valuesOf(event, def.value === 'asn' ? 'geo.asn' : 'geo.country', memo);
-          // internal and unlisted addresses have no geography to deviate from
-          quiet = (v) => v === 'private' || v === 'unknown';
-        } else values = [...new Set(this.valuesOf(event, def.value, memo))].slice(0, 16);
+          quiet = geoQuiet;
+        } else {
+          values = this.valuesOf(event, def.value, memo);
+          // distinct values, at most 16 (one value: nothing to do)
+          if (values.length > 1) values = [...new Set(values)].slice(0, 16);
+        }
         if (values.length === 0) return undefined;
         const s: FirstSeenState = prev?.k === 'f' ? prev : { k: 'f', c: t, n: 0, l: t, v: new Map() };
-        return { state: s, out: judgeFirstSeen(p, s, values, t, store.counters, quiet) };
+        this.judged = judgeFirstSeen(p, s, values, t, store.counters, quiet);
+        return s;
       }
       case 'rate': {
         const s: RateState =
           prev?.k === 'r'
             ? prev
             : { k: 'r', c: t, n: 0, l: t, w: Math.floor(t / p.windowMs), x: 0, m: 0, s: 0, h: 0, a: -1 };
-        return { state: s, out: judgeRate(p, s, t) };
+        this.judged = judgeRate(p, s, t);
+        return s;
       }
       case 'time_of_access': {
         const s: TimeState = prev?.k === 't' ? prev : { k: 't', c: t, n: 0, l: t, a: -1, h: new Uint8Array(168) };
-        return { state: s, out: judgeTime(p, s, t) };
+        this.judged = judgeTime(p, s, t);
+        return s;
       }
     }
   }

@@ -16,6 +16,8 @@ export interface Judgement {
 }
 
 const HOUR = 3_600_000;
+/** What a judge returns when nothing deviates (the usual case): shared, so it is never to be written to. */
+const NONE: readonly Judgement[] = Object.freeze([]);
 const DAY_NAMES = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
 /** Whether a key is still learning: younger than learning_period and fewer events than learning_events (when set). */
@@ -33,17 +35,17 @@ export function judgeFirstSeen(
   values: readonly string[],
   t: number,
   counters: { evictedValues: number },
-  quiet: (value: string) => boolean = () => false,
-): Judgement[] {
-  const out: Judgement[] = [];
+  quiet?: (value: string) => boolean,
+): readonly Judgement[] {
+  let out: Judgement[] | undefined;
   // a new key's state starts now with no events: learning() then holds whenever a learning period is set
   const learn = learning(p, s.c, s.n, t);
   for (const value of values) {
     const last = s.v.get(value);
     const fresh = last === undefined || t - last > p.ttlMs;
-    if (fresh && !learn && !quiet(value)) {
+    if (fresh && !learn && !quiet?.(value)) {
       const sample = [...s.v.keys()].slice(-10).map((x) => bounded(x, 128));
-      out.push({
+      (out ??= []).push({
         observed: bounded(value, 256),
         expected: { known_values: s.v.size, recent: sample, since: s.c, events: s.n },
         score: null,
@@ -63,7 +65,7 @@ export function judgeFirstSeen(
   }
   s.n++;
   if (t > s.l) s.l = t;
-  return out;
+  return out ?? NONE;
 }
 
 /** Folds a finished window's count into the EWMA mean and variance (West's incremental form). */
@@ -80,7 +82,7 @@ function fold(s: RateState, x: number, alpha: number): void {
 }
 
 /** rate: requests in the current window vs the key's EWMA of past windows. */
-export function judgeRate(p: BaselineParams, s: RateState, t: number): Judgement[] {
+export function judgeRate(p: BaselineParams, s: RateState, t: number): readonly Judgement[] {
   const w = Math.floor(t / p.windowMs);
   if (w > s.w) {
     fold(s, s.x, p.alpha);
@@ -94,21 +96,20 @@ export function judgeRate(p: BaselineParams, s: RateState, t: number): Judgement
   s.x++;
   s.n++;
   if (t > s.l) s.l = t;
-  const out: Judgement[] = [];
-  if (s.h < p.minHistory || s.x < p.minCount || s.a === s.w || learning(p, s.c, s.n, t)) return out;
+  if (s.h < p.minHistory || s.x < p.minCount || s.a === s.w || learning(p, s.c, s.n, t)) return NONE;
   const sd = Math.max(Math.sqrt(s.s), p.minStddev);
   const z = (s.x - s.m) / sd;
-  if (z > p.threshold) {
-    s.a = s.w;
-    const round = (n: number): number => Math.round(n * 100) / 100;
-    out.push({
+  if (!(z > p.threshold)) return NONE; // NaN (0/0) never alerts
+  s.a = s.w;
+  const round = (n: number): number => Math.round(n * 100) / 100;
+  return [
+    {
       observed: `${s.x} requests in ${p.windowMs / 1000}s`,
       expected: { mean: round(s.m), stddev: round(Math.sqrt(s.s)), windows: s.h, window_s: p.windowMs / 1000 },
       score: round(z),
       detail: `${s.x} requests in ${p.windowMs / 1000}s, usual ${round(s.m)} (z ${round(z)})`,
-    });
-  }
-  return out;
+    },
+  ];
 }
 
 /** Hour of the week in UTC, Monday 00:00 = 0 (1970-01-01 was a Thursday). */
@@ -124,10 +125,10 @@ export function hourName(h: number): string {
 }
 
 /** time_of_access: an hour of the week the key has never (or rarely) been active in. */
-export function judgeTime(p: BaselineParams, s: TimeState, t: number): Judgement[] {
+export function judgeTime(p: BaselineParams, s: TimeState, t: number): readonly Judgement[] {
   const how = hourOfWeek(t);
   const abs = Math.floor(t / HOUR);
-  const out: Judgement[] = [];
+  let out: readonly Judgement[] = NONE;
   const seen = s.h[how] ?? 0;
   if (!learning(p, s.c, s.n, t) && seen <= p.rareThreshold && s.a !== abs) {
     s.a = abs;
@@ -135,12 +136,14 @@ export function judgeTime(p: BaselineParams, s: TimeState, t: number): Judgement
     s.h.forEach((c, i) => {
       if (c > p.rareThreshold) active.push(hourName(i));
     });
-    out.push({
-      observed: hourName(how),
-      expected: { active_hours: active, events: s.n, since: s.c },
-      score: seen,
-      detail: `active at ${hourName(how)}, usual hours: ${active.length} of 168`,
-    });
+    out = [
+      {
+        observed: hourName(how),
+        expected: { active_hours: active, events: s.n, since: s.c },
+        score: seen,
+        detail: `active at ${hourName(how)}, usual hours: ${active.length} of 168`,
+      },
+    ];
   }
   if (seen < 255) s.h[how] = seen + 1;
   s.n++;

@@ -27,10 +27,100 @@ function flatten(v: unknown, out: unknown[], depth: number): void {
   } else out.push(v);
 }
 
+const hasOwn = Object.prototype.hasOwnProperty;
+/** A reader's answers besides a value: nothing there, or an array on the way (resolveRaw walks those). */
+const NONE: unique symbol = Symbol('none');
+const SLOW: unique symbol = Symbol('slow');
+type Reader = (event: unknown) => unknown;
+
+/**
+ * The one value at `name` when no array lies on the way: `resolveRaw`'s answer
+ * without its per-segment arrays. Audit events are objects all the way down to
+ * their leaves, so this is the hot path; an array on the way answers SLOW and is
+ * left to resolveRaw.
+ *
+ * Each name gets its own small function with the segments as constant property
+ * names (JSON-quoted, so any name is safe), because V8 caches constant-name loads
+ * per site: the generic loop with variable keys costs ~5x more, and intel alone
+ * reads 25 fields per event. Own properties only, as resolveRaw: a found value
+ * is checked with hasOwnProperty (an absent one is undefined either way).
+ */
+function compileReader(name: string, segs: readonly string[]): Reader {
+  const q = JSON.stringify;
+  let body = `if (e === null || typeof e !== 'object') return NONE;\n`;
+  body += `if (hasOwn.call(e, ${q(name)})) return e[${q(name)}];\n`;
+  if (segs.length < 2) body += 'return NONE;\n';
+  else {
+    body += 'let n = e, v;\n';
+    for (const seg of segs)
+      body +=
+        `if (n === null || typeof n !== 'object') return NONE;\n` +
+        `if (Array.isArray(n)) return SLOW;\n` +
+        `v = n[${q(seg)}];\n` +
+        `if (v === undefined || !hasOwn.call(n, ${q(seg)})) return NONE;\n` +
+        `n = v;\n`;
+    body += 'return n;\n';
+  }
+  const make = new Function('hasOwn', 'NONE', 'SLOW', `return (e) => {\n${body}};`) as (
+    h: typeof hasOwn,
+    none: typeof NONE,
+    slow: typeof SLOW,
+  ) => Reader;
+  return make(hasOwn, NONE, SLOW);
+}
+
+/** Fallback for unusual names (very long, many segments): the same walk with variable keys. */
+function genericReader(name: string, segs: readonly string[]): Reader {
+  return (event) => {
+    if (event === null || typeof event !== 'object') return NONE;
+    if (hasOwn.call(event, name)) return (event as Record<string, unknown>)[name];
+    if (segs.length < 2) return NONE;
+    let node: unknown = event;
+    for (let i = 0; i < segs.length; i++) {
+      if (node === null || typeof node !== 'object') return NONE;
+      if (Array.isArray(node)) return SLOW;
+      const seg = segs[i] as string;
+      if (!hasOwn.call(node, seg)) return NONE;
+      node = (node as Record<string, unknown>)[seg];
+    }
+    return node;
+  };
+}
+
+// field names are few (those of rules, baselines, intel, findings): one reader each
+const readers = new Map<string, Reader>();
+function readerOf(name: string): Reader {
+  let r = readers.get(name);
+  if (!r) {
+    const segs = segments(name);
+    r = name.length <= 256 && segs.length <= 16 ? compileReader(name, segs) : genericReader(name, segs);
+    if (readers.size < 10_000) readers.set(name, r);
+  }
+  return r;
+}
+
+const NO_STRINGS: readonly string[] = Object.freeze([]);
+
+/**
+ * As `fieldStrings`, but the answer may be shared (frozen when empty): for callers
+ * that only read it, on the hot path (no array per absent field).
+ */
+export function fieldValues(event: unknown, name: string): readonly string[] {
+  const v = readerOf(name)(event);
+  if (v === NONE) return NO_STRINGS;
+  if (typeof v === 'string') return [v];
+  if (v === SLOW) {
+    const raw = resolveRaw(event, name, segments(name));
+    return raw ? rawStrings(raw) : NO_STRINGS;
+  }
+  if (v === null || v === undefined) return NO_STRINGS;
+  return rawStrings([v]);
+}
+
 /** String forms of the scalar values at `name` (strings, numbers, booleans), in event order. */
 export function fieldStrings(event: unknown, name: string): string[] {
-  const raw = resolveRaw(event, name, segments(name));
-  return raw ? rawStrings(raw) : [];
+  const vals = fieldValues(event, name);
+  return vals.length === 0 ? [] : (vals as string[]);
 }
 
 /** String forms of the scalars in values as `resolveRaw` (or a FieldCollector) found them: arrays flattened, bounded. */
@@ -48,7 +138,10 @@ export function rawStrings(raw: readonly unknown[]): string[] {
 
 /** The first non-empty string value at `name`, or null. */
 export function fieldString(event: unknown, name: string): string | null {
-  for (const s of fieldStrings(event, name)) if (s !== '') return s;
+  const v = readerOf(name)(event);
+  if (typeof v === 'string') return v === '' ? null : v;
+  if (v === NONE || v === null || v === undefined) return null;
+  for (const s of v === SLOW ? fieldValues(event, name) : rawStrings([v])) if (s !== '') return s;
   return null;
 }
 

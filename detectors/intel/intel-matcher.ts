@@ -5,7 +5,7 @@
  * searched. Fields are read defensively: the event schema grows (v2 adds
  * dockguard.exec, dockguard.image, dockguard.query).
  */
-import { fieldStrings } from '../findings/event-fields';
+import { fieldValues } from '../findings/event-fields';
 import type { Indicator, IndicatorSet } from './indicator-set';
 
 export interface IntelHit {
@@ -76,24 +76,91 @@ function firstNonEmpty(xs: readonly string[]): string | null {
   return null;
 }
 
-const holdsCache = new WeakMap<IndicatorSet, IndicatorSet['holds']>();
+/** An indicator found in a text, with the URL, host or address it was found as. */
+interface TextHit {
+  ind: Indicator;
+  observed: string;
+}
+
+const NO_HITS: readonly TextHit[] = Object.freeze([]);
+/** Strings longer than this are scanned every time rather than remembered (memory stays bounded). */
+const MEMO_CHARS = 1024;
+const MEMO_MAX = 4096;
+
+/**
+ * Per indicator set, what it answered for texts, images and pull queries seen
+ * recently: the same command lines, images and queries recur across events, and
+ * scanning and normalising them cost far more than one map probe. The set is
+ * immutable once loaded (a reload builds a new one); `size` guards against `add`
+ * after use. Bounded: emptied when full.
+ */
+interface Prepared {
+  size: number;
+  holds: IndicatorSet['holds'];
+  texts: Map<string, readonly TextHit[]>;
+  images: Map<string, Indicator | null>;
+  pulls: Map<string, { pulled: string; ind: Indicator | undefined } | null>;
+}
+
+const preparedBySet = new WeakMap<IndicatorSet, Prepared>();
+
+function prepared(set: IndicatorSet): Prepared {
+  let p = preparedBySet.get(set);
+  if (!p || p.size !== set.size) {
+    p = { size: set.size, holds: set.holds, texts: new Map(), images: new Map(), pulls: new Map() };
+    preparedBySet.set(set, p);
+  }
+  return p;
+}
+
+function remember<V>(m: Map<string, V>, k: string, v: V): V {
+  if (k.length > MEMO_CHARS) return v;
+  if (m.size >= MEMO_MAX) m.clear();
+  m.set(k, v);
+  return v;
+}
+
+/** The indicators a text holds, in the order of its URLs, then host names, then addresses. */
+function textHits(set: IndicatorSet, p: Prepared, s: string): readonly TextHit[] {
+  const known = p.texts.get(s);
+  if (known) return known;
+  const o = observablesInText(s);
+  let hits: TextHit[] | undefined;
+  const add = (ind: Indicator | undefined, observed: string): void => {
+    if (ind) (hits ??= []).push({ ind, observed });
+  };
+  for (const u of o.urls) add(set.matchUrl(u), u);
+  for (const h of o.hosts) add(set.matchDomain(h), h);
+  for (const a of o.ips) add(set.matchIp(a), a);
+  return remember(p.texts, s, hits ?? NO_HITS);
+}
+
+function imageHit(set: IndicatorSet, p: Prepared, s: string): Indicator | undefined {
+  const known = p.images.get(s);
+  if (known !== undefined) return known ?? undefined;
+  return remember(p.images, s, set.matchImage(s) ?? null) ?? undefined;
+}
+
+function pullHit(set: IndicatorSet, p: Prepared, query: string): { pulled: string; ind: Indicator | undefined } | null {
+  const known = p.pulls.get(query);
+  if (known !== undefined) return known;
+  const pulled = pullImage(query);
+  return remember(p.pulls, query, pulled ? { pulled, ind: set.matchImage(pulled) } : null);
+}
 
 export function matchIntel(event: unknown, set: IndicatorSet): IntelHit[] {
   const out: IntelHit[] = [];
   if (set.size === 0) return out;
-  let holds = holdsCache.get(set);
-  if (!holds) {
-    holds = set.holds;
-    holdsCache.set(set, holds);
-  }
-  const seen = new Set<Indicator>();
+  const p = prepared(set);
+  const holds = p.holds;
+  // each indicator is reported once, for its first field (hits are rare: a scan of `out` is enough)
   const hit = (ind: Indicator | undefined, field: string, observed: string): void => {
-    if (!ind || seen.has(ind)) return;
-    seen.add(ind);
+    if (!ind) return;
+    for (const h of out) if (h.indicator === ind) return;
     out.push({ indicator: ind, field, observed });
   };
   // one resolution per field: cheaper than walking the event's big branches (dockguard.*) for a few absent fields
-  const strings = (field: string): string[] => fieldStrings(event, field);
+  const strings = (field: string): readonly string[] => fieldValues(event, field);
   if (holds.ips) {
     const ip = firstNonEmpty(strings('source.ip'));
     if (ip !== null) hit(set.matchIp(ip), 'source.ip', ip);
@@ -105,18 +172,15 @@ export function matchIntel(event: unknown, set: IndicatorSet): IntelHit[] {
         if (budget-- <= 0) break;
         // a URL needs '://', a host name and an IPv4 address a dot: most arguments have neither
         if (s.indexOf('.') < 0 && s.indexOf('://') < 0) continue;
-        const o = observablesInText(s);
-        for (const u of o.urls) hit(set.matchUrl(u), field, u);
-        for (const h of o.hosts) hit(set.matchDomain(h), field, h);
-        for (const a of o.ips) hit(set.matchIp(a), field, a);
+        for (const h of textHits(set, p, s)) hit(h.ind, field, h.observed);
       }
     }
   }
   if (holds.images) {
-    for (const field of IMAGE_FIELDS) for (const s of strings(field)) hit(set.matchImage(s), field, s);
+    for (const field of IMAGE_FIELDS) for (const s of strings(field)) hit(imageHit(set, p, s), field, s);
     const query = firstNonEmpty(strings('url.query'));
-    const pulled = query === null ? undefined : pullImage(query);
-    if (pulled) hit(set.matchImage(pulled), 'url.query', pulled);
+    const pulled = query === null ? null : pullHit(set, p, query);
+    if (pulled) hit(pulled.ind, 'url.query', pulled.pulled);
   }
   if (holds.digests)
     for (const field of DIGEST_FIELDS) for (const s of strings(field)) hit(set.matchDigest(s), field, s);
