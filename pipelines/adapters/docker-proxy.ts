@@ -55,6 +55,20 @@ export interface DockerProxyOptions {
   metrics?: ServiceMetrics;
   /** Epoch milliseconds; injectable for tests. */
   now?: () => number;
+  /** Called per forwarded call with a buffered body: how long the proxy held it (also metric stage proxy_hold). */
+  onHold?: (hold: ProxyHold) => void;
+}
+
+/**
+ * The latency the proxy adds to one call, measured inside it: from the request's
+ * arrival to the end of the answer, minus the time the Docker daemon took (request
+ * sent to answer received). Excludes the extra network hop to the proxy.
+ */
+export interface ProxyHold {
+  method: string;
+  path: string;
+  holdMs: number;
+  daemonMs: number;
 }
 
 export interface DockerProxyStats {
@@ -284,6 +298,7 @@ export class DockerProxy {
   }
 
   private async onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const arrived = performance.now();
     const call = this.newCall(req);
     const refused = this.admit(call);
     if (refused) return this.deny(call, res, refused.status, refused.decision);
@@ -309,7 +324,7 @@ export class DockerProxy {
     }
     call.decision = this.decide(call);
     if (!call.decision.allowed) return this.deny(call, res, 403, call.decision);
-    return this.forward(req, res, call, body);
+    return this.forward(req, res, call, body, arrived);
   }
 
   private deny(
@@ -332,8 +347,11 @@ export class DockerProxy {
     res: http.ServerResponse,
     call: CapturedCall,
     body: { chunks: Buffer[]; complete: boolean } | null,
+    arrived: number,
   ): Promise<void> {
     return new Promise<void>((resolve) => {
+      let sentAt = 0;
+      let answeredAt = 0;
       let finished = false;
       const done = (): void => {
         if (finished) return;
@@ -371,6 +389,7 @@ export class DockerProxy {
         });
         res.on('drain', () => ures.resume());
         ures.on('end', () => {
+          answeredAt = performance.now();
           if (call.response) call.response = { ...call.response, body: capture?.body() ?? null };
           res.end();
         });
@@ -386,6 +405,13 @@ export class DockerProxy {
           res.end(b);
         } else res.destroy();
       });
+      res.on('finish', () => {
+        if (sentAt === 0 || answeredAt === 0) return;
+        const daemonMs = answeredAt - sentAt;
+        const holdMs = Math.max(0, performance.now() - arrived - daemonMs);
+        this.opts.metrics?.observe('proxy_hold', holdMs / 1000);
+        this.opts.onHold?.({ method: call.request.method, path: req.url ?? '', holdMs, daemonMs });
+      });
       // The client went away (or the answer is complete): either way the call is over.
       res.on('close', () => {
         if (!res.writableFinished) upstream.destroy();
@@ -395,8 +421,10 @@ export class DockerProxy {
         done();
       });
       if (body) for (const c of body.chunks) upstream.write(c);
-      if (body && body.complete) upstream.end();
-      else {
+      if (body && body.complete) {
+        upstream.end();
+        sentAt = performance.now();
+      } else {
         if (body) streamedBytes = body.chunks.reduce((n, c) => n + c.length, 0);
         req.on('data', (c: Buffer) => (streamedBytes += c.length));
         req.pipe(upstream);

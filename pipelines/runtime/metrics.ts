@@ -30,7 +30,8 @@ export type FindingLevel = 'informational' | 'low' | 'medium' | 'high' | 'critic
 const LEVELS: ReadonlySet<string> = new Set(['informational', 'low', 'medium', 'high', 'critical']);
 
 /** Where time is spent; a fixed list so the histogram stays bounded. */
-export type ProcessingStage = 'capture' | 'publish' | 'decode' | 'detect' | 'index' | 'end_to_end';
+/** proxy_hold: what the proxy adds to a call, its time minus the Docker daemon's. */
+export type ProcessingStage = 'capture' | 'publish' | 'decode' | 'detect' | 'index' | 'end_to_end' | 'proxy_hold';
 
 /** Value used once a label has seen `limit` distinct values. */
 export const OTHER = '_other';

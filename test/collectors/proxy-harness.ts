@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as tls from 'node:tls';
 import pino from 'pino';
 import type { DockerApiEvent } from '../../schemas/generated/docker-api-event';
-import { DockerProxy } from '../../pipelines/adapters/docker-proxy';
+import { DockerProxy, type ProxyHold } from '../../pipelines/adapters/docker-proxy';
 import { ALLOW_ALL, type CallPolicy } from '../../pipelines/collectors/call-policy';
 import type { AuditSink } from '../../pipelines/collectors/audit-sink';
 import type { ProxyConfig, ProxyTlsConfig } from '../../pipelines/collectors/collector-config';
@@ -23,6 +23,8 @@ export interface ProxyHarness {
   proxy: DockerProxy;
   /** Every event published so far, in publish order. */
   events: DockerApiEvent[];
+  /** The proxy's hold of every forwarded call with a buffered body, in order. */
+  holds: ProxyHold[];
   /** Resolves with the first event (published so far or later) that satisfies `pred`. */
   waitFor(pred: (e: DockerApiEvent) => boolean, what: string, timeoutMs?: number): Promise<DockerApiEvent>;
   close(): Promise<void>;
@@ -41,6 +43,7 @@ export interface HarnessOptions {
 export async function startProxy(o: HarnessOptions): Promise<ProxyHarness> {
   const memory = new MemoryAuditSink(100_000);
   const events: DockerApiEvent[] = [];
+  const holds: ProxyHold[] = [];
   const config: ProxyConfig = {
     listen: { host: '127.0.0.1', port: 0 },
     tls: o.tls ?? null,
@@ -68,6 +71,7 @@ export async function startProxy(o: HarnessOptions): Promise<ProxyHarness> {
     sink,
     buildEvent: (call) => buildAuditEvent(call, { redactor }),
     logger: pino({ level: process.env.DOCKGUARD_TEST_LOG ?? 'silent' }),
+    onHold: (h) => holds.push(h),
   });
   const port = await proxy.listen();
   // Drain the memory sink so that it never blocks publishers.
@@ -78,6 +82,7 @@ export async function startProxy(o: HarnessOptions): Promise<ProxyHarness> {
     port,
     proxy,
     events,
+    holds,
     async waitFor(pred, what, timeoutMs = 20_000) {
       const end = Date.now() + timeoutMs;
       for (;;) {

@@ -128,6 +128,24 @@ const VARIANTS: Variant[] = [
 
     let canonical: DockerApiEvent | undefined;
 
+    it("the proxy measures its own hold of a call: hold + dockerd's time fit inside what the client waited", async () => {
+      const cname = uniqueName('dg-hold');
+      created.push(cname);
+      const t0 = performance.now();
+      const res = await rawHttp(
+        harness.port,
+        jsonRequest('POST', `/v1.41/containers/create?name=${cname}`, '{"Image":"alpine","Cmd":["true"]}'),
+      );
+      const waited = performance.now() - t0;
+      expect(res.status).toBe(201);
+      const hold = harness.holds.find((h) => h.path.includes(cname));
+      expect(hold).toBeDefined();
+      expect(hold!.method).toBe('POST');
+      expect(hold!.daemonMs).toBeGreaterThan(0);
+      expect(hold!.holdMs).toBeGreaterThanOrEqual(0);
+      expect(hold!.holdMs + hold!.daemonMs).toBeLessThanOrEqual(waited);
+    });
+
     it.each(VARIANTS)('$name', async (v) => {
       const cname = uniqueName('dg-spell');
       created.push(cname);
