@@ -288,6 +288,32 @@ describe('codec with a schema registry', () => {
     expect((await failure(codec.decodeAsync(EVENT, buf))).code).toBe('SCHEMA_REGISTRY');
   });
 
+  it('prefetch fetches the unknown writer schemas of a batch once, so that sync decode follows; a registry outage is retriable', async () => {
+    const r = memoryRegistry();
+    const oldId = r.preload(EVENT, V1);
+    let down = false;
+    const codec = await createCodec(raw({ schemaRegistry: { url: 'http://registry:8081' } }), async (req) => {
+      if (down) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      return r.transport(req);
+    });
+    const v1Record = v1Codec.encode(EVENT, v1Event);
+    v1Record.writeUInt32BE(oldId, 1);
+    const unknown = Buffer.from(v1Record);
+    unknown.writeUInt32BE(4242, 1);
+    const current = codec.encode(EVENT, event);
+    down = true;
+    const outage = await failure(codec.prefetch([v1Record, current]));
+    expect([outage.code, outage.retriable]).toEqual(['SCHEMA_REGISTRY', true]);
+    down = false;
+    await codec.prefetch([v1Record, v1Record, current, unknown, null, Buffer.from('not framed')]);
+    expect(codec.decode(EVENT, v1Record)).toMatchObject({ event: { id: 'e' } });
+    expect(() => codec.decode(EVENT, unknown)).toThrow(/unknown schema id/);
+    const gets = r.requests.filter((q) => q.method === 'GET').map((q) => q.url);
+    expect(gets.filter((u) => u.endsWith(`/schemas/ids/${oldId}`))).toHaveLength(1);
+    // nothing to fetch without a registry
+    await new AvroCodec().prefetch([unknown]);
+  });
+
   it('a registry that refuses the schema stops startup with its reason', async () => {
     const e = await failure(
       createCodec(raw({ schemaRegistry: { url: 'http://registry:8081' } }), async () => ({

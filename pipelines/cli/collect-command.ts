@@ -160,8 +160,11 @@ async function openSink(
     require('../adapters/kafka-audit-sink') as typeof import('../adapters/kafka-audit-sink');
   const { readKafkaConfig, readSpoolConfig } =
     require('../adapters/kafka-config') as typeof import('../adapters/kafka-config');
+  const { createCodec } = require('../codec/create-codec') as typeof import('../codec/create-codec');
   /* eslint-enable @typescript-eslint/no-require-imports */
   const config = { kafka: readKafkaConfig(raw), spool: readSpoolConfig(raw) };
   logger.info({ topic: config.kafka.topics.audit }, 'audit events go to Kafka');
-  return createKafkaAuditSink(config, logger, { metrics });
+  // with schemaRegistry.url: ids from the registry (startup stops if it refuses the schemas)
+  const codec = await createCodec(raw);
+  return createKafkaAuditSink(config, logger, { metrics, codec });
 }

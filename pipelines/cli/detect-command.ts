@@ -5,6 +5,7 @@
  * SIGTERM: the batch in progress finishes and commits, the member leaves the
  * group, the producer flushes, exit 0.
  */
+import { createCodec } from '../codec/create-codec';
 import { loadConfig } from '../config/config';
 import { readKafkaConfig } from '../adapters/kafka-config';
 import { readDetectorConfig } from '../detector/detector-config';
@@ -33,7 +34,9 @@ export async function detectCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const metrics = new ServiceMetrics('detector');
-  const service = new DetectorService({ kafka, detector, logger, metrics, initialSets: loaded });
+  // with schemaRegistry.url: ids from the registry (startup stops if it refuses the schemas)
+  const codec = await createCodec(raw);
+  const service = new DetectorService({ kafka, detector, logger, metrics, codec, initialSets: loaded });
   const server = await startOpsServer({ config: ops, registry: metrics.registry, logger });
   server.addReadinessCheck('consuming', () => {
     if (!service.ready()) throw new Error('not consuming yet, or restoring partition state');

@@ -87,29 +87,57 @@ export class AvroCodec {
   }
 
   /**
+   * Fetches, from the registry, the writer schemas of the framed records whose ids
+   * are not known yet, so that the synchronous `decode` of a whole batch can follow.
+   * An id the registry does not have is left unknown (its record's decode fails:
+   * a dead letter); a registry that cannot answer rejects with a retriable error,
+   * so the batch is retried rather than its records dead-lettered. Without a
+   * registry there is nothing to fetch.
+   */
+  async prefetch(buffers: Iterable<Buffer | null>): Promise<void> {
+    if (!this.registry) return;
+    const missing = new Set<number>();
+    for (const buf of buffers)
+      if (buf && buf.length >= HEADER_BYTES && buf.readUInt8(0) === MAGIC) {
+        const id = buf.readUInt32BE(1);
+        if (!this.byId.has(id)) missing.add(id);
+      }
+    for (const id of missing) {
+      try {
+        await this.fetchWriter(id);
+      } catch (e) {
+        if (e instanceof DockguardError && e.retriable) throw e;
+        // not a usable schema, or no such id: the records say so when decoded
+      }
+    }
+  }
+
+  /**
    * `decode`, after fetching the writer schema from the registry when its id is not
    * known yet (a record written by a newer producer, or by another tool).
    */
   async decodeAsync(subject: string, buf: Buffer): Promise<unknown> {
-    if (this.registry && buf.length >= 5 && buf.readUInt8(0) === MAGIC) {
+    if (this.registry && buf.length >= HEADER_BYTES && buf.readUInt8(0) === MAGIC) {
       const id = buf.readUInt32BE(1);
-      if (!this.byId.has(id)) {
-        const text = await this.registry.schemaOf(id);
-        let type: avro.Type;
-        try {
-          type = avro.Type.forSchema(JSON.parse(text) as avro.Schema);
-        } catch (e) {
-          throw new DockguardError({
-            stage: 'runtime',
-            code: 'SCHEMA_REGISTRY',
-            message: `schema id ${id} from the registry is not a usable Avro schema: ${(e as Error).message}`,
-            cause: e,
-          });
-        }
-        this.byId.set(id, type);
-      }
+      if (!this.byId.has(id)) await this.fetchWriter(id);
     }
     return this.decode(subject, buf);
+  }
+
+  private async fetchWriter(id: number): Promise<void> {
+    const text = await this.registry!.schemaOf(id);
+    let type: avro.Type;
+    try {
+      type = avro.Type.forSchema(JSON.parse(text) as avro.Schema);
+    } catch (e) {
+      throw new DockguardError({
+        stage: 'runtime',
+        code: 'SCHEMA_REGISTRY',
+        message: `schema id ${id} from the registry is not a usable Avro schema: ${(e as Error).message}`,
+        cause: e,
+      });
+    }
+    this.byId.set(id, type);
   }
 
   /** Encodes `value` with the newest schema of `subject`. */

@@ -205,6 +205,8 @@ export class DetectorService {
     const progress = this.progress(p);
     // Findings of a batch whose send failed go first when the batch comes again
     // (its events are in the state already, so they are skipped below).
+    // writer schemas of records from producers this codec has not met (registry only)
+    await this.codec.prefetch(records.map((r) => r.value));
     const out: ProducerRecord[] = progress.unsentFindings;
     progress.unsentFindings = [];
     const topics = this.o.kafka.topics;

@@ -13,6 +13,7 @@ import { readKafkaConfig, type KafkaConfig } from '../adapters/kafka-config';
 import { KafkaConsumer } from '../adapters/kafka-consumer';
 import { createRecordProducer } from '../adapters/kafka-producer';
 import { AvroCodec } from '../codec/avro-codec';
+import { createCodec } from '../codec/create-codec';
 import { createLogger } from '../runtime/logger';
 import { ServiceMetrics } from '../runtime/metrics';
 import { opsSection, startOpsServer } from '../runtime/ops-server';
@@ -51,6 +52,8 @@ export async function startIndexer(opts: {
   indexer: IndexerConfig;
   logger: Logger;
   metrics?: ServiceMetrics;
+  /** Default: the built-in catalogue. */
+  codec?: AvroCodec;
 }): Promise<RunningIndexer> {
   const { kafka, es, indexer, logger } = opts;
   const client = elasticsearchClientFor(es);
@@ -67,7 +70,7 @@ export async function startIndexer(opts: {
   const deadLetter = createRecordProducer(kafka, logger);
   const service = new IndexerService({
     sink,
-    codec: new AvroCodec(),
+    codec: opts.codec ?? new AvroCodec(),
     deadLetter,
     deadLetterTopic: kafka.topics.deadLetter,
     findingsTopic: kafka.topics.findings,
@@ -111,7 +114,9 @@ export async function runIndexerService(raw: RawConfig): Promise<number> {
   const indexer = readIndexerConfig(raw);
   const metrics = new ServiceMetrics('indexer');
   const ops = await startOpsServer({ config: readSection(raw, opsSection), registry: metrics.registry, logger });
-  const running = await startIndexer({ kafka, es, indexer, logger, metrics });
+  // with schemaRegistry.url: ids from the registry (startup stops if it refuses the schemas)
+  const codec = await createCodec(raw);
+  const running = await startIndexer({ kafka, es, indexer, logger, metrics, codec });
   const health = elasticsearchClientFor(es);
   ops.addReadinessCheck('elasticsearch', () => health.cluster.health({ timeout: '1s' }));
   const shutdown = createShutdown({ logger });

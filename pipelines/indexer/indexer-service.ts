@@ -67,6 +67,8 @@ export class IndexerService {
   }
 
   async handleBatch(records: readonly IndexerRecord[], ctx: BatchContext): Promise<void> {
+    // writer schemas of records from producers this codec has not met (registry only)
+    await this.o.codec.prefetch(records.map((r) => r.value));
     const docs: Decoded[] = [];
     const failed: Failed[] = [];
     for (const rec of records) {
