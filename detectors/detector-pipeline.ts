@@ -23,7 +23,7 @@ import { BaselineEngine, type Deviation } from './baselines/baseline-engine';
 import type { GeoIpTable } from './baselines/geoip';
 import { DockguardError } from './errors';
 import { buildFinding, type FindingOrigin } from './findings/finding-builder';
-import { fieldString } from './findings/event-fields';
+import { fieldFirstRaw, fieldString } from './findings/event-fields';
 import { canonicalJson } from './findings/hash';
 import {
   contentVersion,
@@ -38,7 +38,7 @@ import type { CompiledRules } from './sigma/compile-engine';
 import { CorrelationEngine, type CorrelationMatch } from './sigma/correlation';
 import { SigmaEngine, type EngineOutput } from './sigma/engine';
 import { EventContext } from './sigma/event-context';
-import { DEFAULT_TIMESTAMP_FIELDS, eventTime } from './sigma/event-time';
+import { DEFAULT_TIMESTAMP_FIELDS, parseTimestamp } from './sigma/event-time';
 import type { DetectionRule } from './sigma/rule-types';
 import { PartitionState } from './state/partition-state';
 
@@ -195,24 +195,12 @@ export class DetectorPipeline {
   process(event: unknown, pos: EventPosition): ProcessResult {
     const part = this.partition(pos.partition);
     const state = part.state;
-    const findings: Finding[] = part.pending.splice(0);
-    const failures: DockguardError[] = [];
+    const findings: Finding[] = part.pending.length > 0 ? part.pending.splice(0) : [];
+    let failures: DockguardError[] | undefined;
     const meta = state.meta;
-    const t = eventTime(event, this.timestampFields) ?? (Number.isFinite(meta.w) ? meta.w : 0);
+    const t = this.eventTime(event) ?? (Number.isFinite(meta.w) ? meta.w : 0);
     const late = Number.isFinite(meta.w) && t < meta.w - this.lateness;
     const eventId = fieldString(event, 'event.id') ?? `${pos.partition}:${pos.offset}`;
-    const fail = (detector: string, e: unknown): void => {
-      failures.push(
-        new DockguardError({
-          stage: 'runtime',
-          code: 'DETECTOR_FAILED',
-          message: `${detector} failed on event ${eventId} (partition ${pos.partition}, offset ${pos.offset}): ${
-            e instanceof Error ? e.message : String(e)
-          }`,
-          cause: e,
-        }),
-      );
-    };
 
     try {
       if (late) {
@@ -225,32 +213,55 @@ export class DetectorPipeline {
         for (const o of outs) findings.push(this.outputFinding(part, o, event, eventId, pos.offset, t));
       }
     } catch (e) {
-      fail('sigma', e);
+      (failures ??= []).push(this.failure('sigma', e, eventId, pos));
     }
 
     if (!late) {
       try {
-        for (const d of this.engines.baselines.evaluate(event, t, state.baselines))
-          findings.push(this.baselineFinding(d, event, eventId, t));
+        const deviations = this.engines.baselines.evaluate(event, t, state.baselines);
+        for (const d of deviations) findings.push(this.baselineFinding(d, event, eventId, t));
         if (t - meta.x >= this.expireEvery) {
           this.engines.baselines.expire(t, state.baselines);
           state.setMeta({ ...state.meta, x: t });
         }
       } catch (e) {
-        fail('baselines', e);
+        (failures ??= []).push(this.failure('baselines', e, eventId, pos));
       }
     }
 
     try {
-      for (const h of matchIntel(event, this.engines.sets.intel))
-        findings.push(this.intelFinding(h, event, eventId, t));
+      const hits = matchIntel(event, this.engines.sets.intel);
+      for (const h of hits) findings.push(this.intelFinding(h, event, eventId, t));
     } catch (e) {
-      fail('intel', e);
+      (failures ??= []).push(this.failure('intel', e, eventId, pos));
     }
 
     const m = state.meta;
-    state.setMeta({ w: late || t <= m.w ? m.w : t, x: Number.isFinite(m.x) ? m.x : t, late: m.late + (late ? 1 : 0) });
-    return { findings, failures, late };
+    const w = late || t <= m.w ? m.w : t;
+    const x = Number.isFinite(m.x) ? m.x : t;
+    // a new meta object only when something moved (an event at or before the watermark moves nothing)
+    if (w !== m.w || x !== m.x || late) state.setMeta({ w, x, late: m.late + (late ? 1 : 0) });
+    return { findings, failures: failures ?? [], late };
+  }
+
+  /** Event time: the first of the timestamp fields holding an ISO-8601 string or epoch ms (as sigma's eventTime). */
+  private eventTime(event: unknown): number | undefined {
+    for (const f of this.timestampFields) {
+      const t = parseTimestamp(fieldFirstRaw(event, f));
+      if (t !== undefined) return t;
+    }
+    return undefined;
+  }
+
+  private failure(detector: string, e: unknown, eventId: string, pos: EventPosition): DockguardError {
+    return new DockguardError({
+      stage: 'runtime',
+      code: 'DETECTOR_FAILED',
+      message: `${detector} failed on event ${eventId} (partition ${pos.partition}, offset ${pos.offset}): ${
+        e instanceof Error ? e.message : String(e)
+      }`,
+      cause: e,
+    });
   }
 
   /** End of input: windows decided on close are decided now, for every partition. */

