@@ -23,7 +23,7 @@ import * as path from 'path';
 import pino from 'pino';
 import { AuthzPlugin } from '../pipelines/adapters/docker-authz-plugin';
 import { compileDenyPolicy } from '../pipelines/collectors/deny-policy';
-import { buildAuditEvent } from '../pipelines/collectors/event-builder';
+import { createEventBuilder } from '../pipelines/collectors/event-builder';
 import { MemoryAuditSink } from '../pipelines/collectors/memory-audit-sink';
 import { createRedactor } from '../pipelines/collectors/normalize/redact';
 import { newAuthzRun, startAuthzDockerd, type AuthzDockerd } from '../test/services/authz-dockerd';
@@ -70,7 +70,7 @@ async function servePlugin(socketPath: string): Promise<void> {
     hostName: 'bench',
     policy,
     sink,
-    buildEvent: (call) => buildAuditEvent(call, { redactor }),
+    buildEvent: createEventBuilder({ redactor }),
     logger: pino({ level: 'warn' }, pino.destination(2)),
     pendingTimeoutMs: 60_000,
     maxPending: 10_000,

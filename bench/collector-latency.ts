@@ -19,7 +19,7 @@ import { randomBytes } from 'crypto';
 import pino from 'pino';
 import { DockerProxy } from '../pipelines/adapters/docker-proxy';
 import { ALLOW_ALL } from '../pipelines/collectors/call-policy';
-import { buildAuditEvent } from '../pipelines/collectors/event-builder';
+import { createEventBuilder } from '../pipelines/collectors/event-builder';
 import { MemoryAuditSink } from '../pipelines/collectors/memory-audit-sink';
 import { createRedactor } from '../pipelines/collectors/normalize/redact';
 import { environment, table } from './harness';
@@ -55,7 +55,7 @@ async function serveProxy(socketPath: string): Promise<void> {
     hostName: 'bench',
     policy: ALLOW_ALL,
     sink,
-    buildEvent: (call) => buildAuditEvent(call, { redactor }),
+    buildEvent: createEventBuilder({ redactor }),
     logger: pino({ level: 'warn' }, pino.destination(2)),
     onHold: (h) => (holds[callLabel(h.method, h.path)] ??= []).push(h.holdMs),
   });

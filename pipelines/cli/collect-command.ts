@@ -19,7 +19,7 @@ import { DockerProxy } from '../adapters/docker-proxy';
 import { JsonlAuditSink } from '../adapters/jsonl-audit-sink';
 import type { AuditSink } from '../collectors/audit-sink';
 import { readCollectorConfig, type CollectorConfig } from '../collectors/collector-config';
-import { buildAuditEvent } from '../collectors/event-builder';
+import { createEventBuilder } from '../collectors/event-builder';
 import { createRedactor, type Redactor } from '../collectors/normalize/redact';
 import { loadDenyPolicy } from '../collectors/policy-config';
 import { loadConfig, readSection, type RawConfig } from '../config/config';
@@ -49,7 +49,7 @@ const runProxy: CollectorRunner = async (raw, cfg, { sink, redactor, logger, met
     hostName: cfg.hostName,
     policy: loadDenyPolicy(raw),
     sink,
-    buildEvent: (call) => buildAuditEvent(call, { redactor }),
+    buildEvent: createEventBuilder({ redactor }),
     logger,
     metrics,
   });
@@ -63,7 +63,7 @@ const runProxy: CollectorRunner = async (raw, cfg, { sink, redactor, logger, met
 };
 
 const runAuthz: CollectorRunner = (raw, cfg, { sink, redactor, logger, metrics }) =>
-  startAuthzCollector(raw, cfg, { sink, logger, metrics, buildEvent: (call) => buildAuditEvent(call, { redactor }) });
+  startAuthzCollector(raw, cfg, { sink, logger, metrics, buildEvent: createEventBuilder({ redactor }) });
 
 export const RUNNERS: Partial<Record<CollectorConfig['mode'], CollectorRunner>> = { proxy: runProxy, authz: runAuthz };
 

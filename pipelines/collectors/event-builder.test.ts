@@ -5,7 +5,7 @@ import type { DockerApiEvent } from '../../schemas/generated/docker-api-event';
 import { readRuleSources } from '../adapters/rule-files';
 import { AvroCodec } from '../codec/avro-codec';
 import type { CapturedCall } from './captured-call';
-import { buildAuditEvent } from './event-builder';
+import { buildAuditEvent, createEventBuilder } from './event-builder';
 import { createRedactor } from './normalize/redact';
 
 const redactor = createRedactor(Buffer.from('event-builder-test-key-0123456789'));
@@ -682,5 +682,29 @@ describe('buildAuditEvent', () => {
       // the generator reaches the typed extractors, not only the error paths
       expect(typed).toBeGreaterThan(100);
     });
+  });
+
+  it('createEventBuilder parses a request once for the policy event and the final one, with the same result as building anew', () => {
+    const build = createEventBuilder({ redactor });
+    const specs: CallSpec[] = [
+      { uri: '/v1.41/containers/create?name=x', body: SEED_BODY, responseBody: `{"Id":"${CONTAINER_ID}"}` },
+      { uri: '/v1.41/images/create?fromImage=alpine&tag=latest', status: 200, responseBody: null },
+      { uri: '/v1.41/containers/create', body: 'not json', status: 400, responseBody: null, allowed: false },
+    ];
+    for (const spec of specs) {
+      const final = call(spec);
+      // the policy sees the request before the daemon answered
+      const early: CapturedCall = { ...final, response: null, decision: { allowed: true, rule: null, reason: null } };
+      const e1 = build(early);
+      const e2 = build(final);
+      expect(e1).toEqual(buildAuditEvent(early, { redactor }));
+      expect(e2).toEqual(buildAuditEvent(final, { redactor }));
+      // one parse: the request-derived parts are the same objects
+      expect(e2.dockguard.query).toBe(e1.dockguard.query);
+      // a replaced request (the collectors replace, never change, it) is parsed again
+      const e3 = build({ ...final, request: { ...final.request } });
+      expect(e3).toEqual(e2);
+      expect(e3.dockguard.query).not.toBe(e2.dockguard.query);
+    }
   });
 });

@@ -239,7 +239,21 @@ function typedParams(
   return t;
 }
 
-export function buildAuditEvent(call: CapturedCall, opts: BuildOptions): DockerApiEvent {
+/** What an event takes from the request alone: the same before and after the daemon answered. */
+export interface RequestPart {
+  norm: NormalizedRequest;
+  anomalies: readonly string[];
+  query: Record<string, string>;
+  queryRedacted: readonly string[];
+  body: ReturnType<typeof readBody>;
+  typed: Typed;
+  rawQuery: string | null;
+  original: string;
+  userinfoRedacted: boolean;
+  userAgent: string | null;
+}
+
+export function requestPart(call: CapturedCall, opts: BuildOptions): RequestPart {
   const hash = opts.redactor.hash;
   const norm = normalizeRequest(call.request.method, call.request.uri);
   const anomalies = [...norm.anomalies];
@@ -255,7 +269,50 @@ export function buildAuditEvent(call: CapturedCall, opts: BuildOptions): DockerA
   const body = readBody(call, norm, form !== null, opts);
   if (body.ambiguous) anomalies.push('ambiguous-body-key');
   const typed = typedParams(norm, query, q.params, body.value);
+  const qAt = norm.original.indexOf('?');
+  const rawQuery = norm.query === null ? null : redactRawQuery(norm.query, hash);
+  const sent = qAt < 0 || rawQuery === null ? norm.original : norm.original.slice(0, qAt + 1) + rawQuery;
+  // an absolute-form request line may carry credentials: `POST http://user:pass@docker/…`
+  const userinfo = redactQueryValue('', sent, hash);
+  return {
+    norm,
+    anomalies,
+    query,
+    queryRedacted: q.redacted,
+    body,
+    typed,
+    rawQuery,
+    original: userinfo ?? sent,
+    userinfoRedacted: userinfo !== null,
+    userAgent: header(call.request.headers, 'user-agent'),
+  };
+}
 
+/**
+ * An event builder that parses each request once: the proxy and the authz plugin
+ * build an event for the deny policy before the call goes on, and the final one
+ * (with the daemon's answer) after it. The request part is cached by the identity
+ * of `call.request`, which the collectors replace rather than change.
+ */
+export function createEventBuilder(opts: BuildOptions): (call: CapturedCall) => DockerApiEvent {
+  const parts = new WeakMap<CapturedCall['request'], RequestPart>();
+  return (call) => {
+    let part = parts.get(call.request);
+    if (!part) {
+      part = requestPart(call, opts);
+      parts.set(call.request, part);
+    }
+    return buildAuditEvent(call, opts, part);
+  };
+}
+
+export function buildAuditEvent(
+  call: CapturedCall,
+  opts: BuildOptions,
+  part: RequestPart = requestPart(call, opts),
+): DockerApiEvent {
+  const { norm, query, body, typed, rawQuery, original, userAgent } = part;
+  const anomalies = [...part.anomalies];
   const created = createdId(call.response);
   const ep = norm.endpoint;
   const pathId = norm.pathParams['id'] ?? norm.pathParams['name'] ?? null;
@@ -265,14 +322,7 @@ export function buildAuditEvent(call: CapturedCall, opts: BuildOptions): DockerA
       : ep?.startsWith('/containers/{id}')
         ? (norm.pathParams['id'] ?? null)
         : typed.containerId;
-  const qAt = norm.original.indexOf('?');
-  const rawQuery = norm.query === null ? null : redactRawQuery(norm.query, hash);
-  const sent = qAt < 0 || rawQuery === null ? norm.original : norm.original.slice(0, qAt + 1) + rawQuery;
-  // an absolute-form request line may carry credentials: `POST http://user:pass@docker/…`
-  const userinfo = redactQueryValue('', sent, hash);
-  const original = userinfo ?? sent;
   const c = call.client;
-  const userAgent = header(call.request.headers, 'user-agent');
   // what a client controls and the event copies: the measurement is skipped when it is small
   const inputChars =
     call.request.uri.length +
@@ -314,7 +364,7 @@ export function buildAuditEvent(call: CapturedCall, opts: BuildOptions): DockerA
         body: body.text,
         body_complete: call.request.bodyComplete,
         body_error: body.error,
-        redacted: [...body.redacted, ...q.redacted, ...(userinfo === null ? [] : ['url.original'])],
+        redacted: [...body.redacted, ...part.queryRedacted, ...(part.userinfoRedacted ? ['url.original'] : [])],
       },
       decision: { allowed: call.decision.allowed, rule: call.decision.rule, reason: call.decision.reason },
       container: typed.container,

@@ -10,7 +10,7 @@ import pino from 'pino';
 import { AuthzPlugin } from '../../pipelines/adapters/docker-authz-plugin';
 import type { CallPolicy } from '../../pipelines/collectors/call-policy';
 import { compileDenyPolicy } from '../../pipelines/collectors/deny-policy';
-import { buildAuditEvent } from '../../pipelines/collectors/event-builder';
+import { createEventBuilder } from '../../pipelines/collectors/event-builder';
 import { MemoryAuditSink } from '../../pipelines/collectors/memory-audit-sink';
 import { createRedactor } from '../../pipelines/collectors/normalize/redact';
 import type { DockerApiEvent } from '../../schemas/generated/docker-api-event';
@@ -68,7 +68,7 @@ suite(title, () => {
       hostName: 'authz-test-host',
       policy,
       sink,
-      buildEvent: (call) => buildAuditEvent(call, { redactor }),
+      buildEvent: createEventBuilder({ redactor }),
       logger: pino({ level: 'silent' }),
       // vfs makes creates slow on a busy 2-core machine; a response must not come after expiry
       pendingTimeoutMs: 120_000,

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import pino from 'pino';
 import { startAuthzCollector, type RunningAuthzCollector } from '../../pipelines/adapters/docker-authz-collector';
 import { readCollectorConfig } from '../../pipelines/collectors/collector-config';
-import { buildAuditEvent } from '../../pipelines/collectors/event-builder';
+import { createEventBuilder } from '../../pipelines/collectors/event-builder';
 import { MemoryAuditSink } from '../../pipelines/collectors/memory-audit-sink';
 import { createRedactor } from '../../pipelines/collectors/normalize/redact';
 import type { RawConfig } from '../../pipelines/config/config';
@@ -89,7 +89,7 @@ describe('authorization plugin protocol (startAuthzCollector)', () => {
     running = await startAuthzCollector(raw, readCollectorConfig(raw), {
       sink,
       logger: pino({ level: 'silent' }),
-      buildEvent: (call) => buildAuditEvent(call, { redactor }),
+      buildEvent: createEventBuilder({ redactor }),
     });
   });
   afterAll(async () => {

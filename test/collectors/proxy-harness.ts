@@ -14,7 +14,7 @@ import { DockerProxy, type ProxyHold } from '../../pipelines/adapters/docker-pro
 import { ALLOW_ALL, type CallPolicy } from '../../pipelines/collectors/call-policy';
 import type { AuditSink } from '../../pipelines/collectors/audit-sink';
 import type { ProxyConfig, ProxyTlsConfig } from '../../pipelines/collectors/collector-config';
-import { buildAuditEvent } from '../../pipelines/collectors/event-builder';
+import { createEventBuilder } from '../../pipelines/collectors/event-builder';
 import { MemoryAuditSink } from '../../pipelines/collectors/memory-audit-sink';
 import { createRedactor } from '../../pipelines/collectors/normalize/redact';
 
@@ -69,7 +69,7 @@ export async function startProxy(o: HarnessOptions): Promise<ProxyHarness> {
     hostName: 'test-host',
     policy: o.policy ?? ALLOW_ALL,
     sink,
-    buildEvent: (call) => buildAuditEvent(call, { redactor }),
+    buildEvent: createEventBuilder({ redactor }),
     logger: pino({ level: process.env.DOCKGUARD_TEST_LOG ?? 'silent' }),
     onHold: (h) => holds.push(h),
   });
