@@ -41,24 +41,34 @@ type Reader = (event: unknown) => unknown;
  *
  * Each name gets its own small function with the segments as constant property
  * names (JSON-quoted, so any name is safe), because V8 caches constant-name loads
- * per site: the generic loop with variable keys costs ~5x more, and intel alone
- * reads 25 fields per event. Own properties only, as resolveRaw: a found value
- * is checked with hasOwnProperty (an absent one is undefined either way).
+ * per site: the generic loop with variable keys and hasOwnProperty per segment
+ * costs ~5x more, and intel alone reads 25 fields per event. Own properties only,
+ * as resolveRaw (an absent one is undefined either way).
  */
 function compileReader(name: string, segs: readonly string[]): Reader {
   const q = JSON.stringify;
+  // `v` is n's own property unless it comes from n's prototype chain: asking the prototype (a
+  // handful of classes, cached per site) costs far less than hasOwnProperty on every found value
+  const own = (key: string): string =>
+    `((p = Object.getPrototypeOf(n)) === null || !(${key} in p) || hasOwn.call(n, ${key}))`;
+  const N = q(name);
   let body = `if (e === null || typeof e !== 'object') return NONE;\n`;
-  body += `if (hasOwn.call(e, ${q(name)})) return e[${q(name)}];\n`;
+  body += `let n = e, v, p;\n`;
+  // a flattened top-level key first (own, even when undefined: then nothing is found)
+  body += `v = n[${N}];\n`;
+  body += `if (v !== undefined ? ${own(N)} : ${N} in n && hasOwn.call(n, ${N})) return v;\n`;
   if (segs.length < 2) body += 'return NONE;\n';
   else {
-    body += 'let n = e, v;\n';
-    for (const seg of segs)
+    for (const seg of segs) {
+      const S = q(seg);
       body +=
         `if (n === null || typeof n !== 'object') return NONE;\n` +
         `if (Array.isArray(n)) return SLOW;\n` +
-        `v = n[${q(seg)}];\n` +
-        `if (v === undefined || !hasOwn.call(n, ${q(seg)})) return NONE;\n` +
+        `v = n[${S}];\n` +
+        // an own undefined is found as nothing, like an absent key
+        `if (v === undefined || !${own(S)}) return NONE;\n` +
         `n = v;\n`;
+    }
     body += 'return n;\n';
   }
   const make = new Function('hasOwn', 'NONE', 'SLOW', `return (e) => {\n${body}};`) as (
@@ -115,6 +125,21 @@ export function fieldValues(event: unknown, name: string): readonly string[] {
   }
   if (v === null || v === undefined) return NO_STRINGS;
   return rawStrings([v]);
+}
+
+/** One field's values: a lone string as itself (no array for the usual case), else as fieldValues. */
+export type FieldReader = (event: unknown) => string | readonly string[];
+
+/** A reader of `name` for hot loops over fixed fields: fieldValues without the name's lookup per call. */
+export function fieldReader(name: string): FieldReader {
+  const read = readerOf(name);
+  return (event) => {
+    const v = read(event);
+    if (typeof v === 'string') return v;
+    if (v === NONE || v === null || v === undefined) return NO_STRINGS;
+    if (v === SLOW) return fieldValues(event, name);
+    return rawStrings([v]);
+  };
 }
 
 /** The first raw value at `name` as `resolveRaw` finds it (arrays on the way flattened), or undefined. */

@@ -5,7 +5,7 @@
  * searched. Fields are read defensively: the event schema grows (v2 adds
  * dockguard.exec, dockguard.image, dockguard.query).
  */
-import { fieldValues } from '../findings/event-fields';
+import { fieldReader, type FieldReader } from '../findings/event-fields';
 import type { Indicator, IndicatorSet } from './indicator-set';
 
 export interface IntelHit {
@@ -148,6 +148,18 @@ function pullHit(set: IndicatorSet, p: Prepared, query: string): { pulled: strin
   return remember(p.pulls, query, pulled ? { pulled, ind: set.matchImage(pulled) } : null);
 }
 
+const reader = (name: string): [string, FieldReader] => [name, fieldReader(name)];
+const SOURCE_IP = fieldReader('source.ip');
+const URL_QUERY = fieldReader('url.query');
+const TEXT_READERS = TEXT_FIELDS.map(reader);
+const IMAGE_READERS = IMAGE_FIELDS.map(reader);
+const DIGEST_READERS = DIGEST_FIELDS.map(reader);
+const HASH_READERS = HASH_FIELDS.map(reader);
+
+function first(v: string | readonly string[]): string | null {
+  return typeof v === 'string' ? (v === '' ? null : v) : firstNonEmpty(v);
+}
+
 export function matchIntel(event: unknown, set: IndicatorSet): IntelHit[] {
   const out: IntelHit[] = [];
   if (set.size === 0) return out;
@@ -159,31 +171,40 @@ export function matchIntel(event: unknown, set: IndicatorSet): IntelHit[] {
     for (const h of out) if (h.indicator === ind) return;
     out.push({ indicator: ind, field, observed });
   };
+  const each = (readers: readonly [string, FieldReader][], match: (s: string) => Indicator | undefined): void => {
+    for (const [field, read] of readers) {
+      const v = read(event);
+      if (typeof v === 'string') hit(match(v), field, v);
+      else for (const s of v) hit(match(s), field, s);
+    }
+  };
   // one resolution per field: cheaper than walking the event's big branches (dockguard.*) for a few absent fields
-  const strings = (field: string): readonly string[] => fieldValues(event, field);
   if (holds.ips) {
-    const ip = firstNonEmpty(strings('source.ip'));
+    const ip = first(SOURCE_IP(event));
     if (ip !== null) hit(set.matchIp(ip), 'source.ip', ip);
   }
   if (holds.text) {
     let budget = MAX_STRINGS;
-    for (const field of TEXT_FIELDS) {
-      for (const s of strings(field)) {
-        if (budget-- <= 0) break;
-        // a URL needs '://', a host name and an IPv4 address a dot: most arguments have neither
-        if (s.indexOf('.') < 0 && s.indexOf('://') < 0) continue;
-        for (const h of textHits(set, p, s)) hit(h.ind, field, h.observed);
-      }
+    const scan = (field: string, s: string): boolean => {
+      if (budget-- <= 0) return false;
+      // a URL needs '://', a host name and an IPv4 address a dot: most arguments have neither
+      if (s.indexOf('.') < 0 && s.indexOf('://') < 0) return true;
+      for (const h of textHits(set, p, s)) hit(h.ind, field, h.observed);
+      return true;
+    };
+    for (const [field, read] of TEXT_READERS) {
+      const v = read(event);
+      if (typeof v === 'string') scan(field, v);
+      else for (const s of v) if (!scan(field, s)) break;
     }
   }
   if (holds.images) {
-    for (const field of IMAGE_FIELDS) for (const s of strings(field)) hit(imageHit(set, p, s), field, s);
-    const query = firstNonEmpty(strings('url.query'));
+    each(IMAGE_READERS, (s) => imageHit(set, p, s));
+    const query = first(URL_QUERY(event));
     const pulled = query === null ? null : pullHit(set, p, query);
     if (pulled) hit(pulled.ind, 'url.query', pulled.pulled);
   }
-  if (holds.digests)
-    for (const field of DIGEST_FIELDS) for (const s of strings(field)) hit(set.matchDigest(s), field, s);
-  if (holds.hashes) for (const field of HASH_FIELDS) for (const s of strings(field)) hit(set.matchHash(s), field, s);
+  if (holds.digests) each(DIGEST_READERS, (s) => set.matchDigest(s));
+  if (holds.hashes) each(HASH_READERS, (s) => set.matchHash(s));
   return out;
 }
