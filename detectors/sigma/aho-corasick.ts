@@ -74,6 +74,13 @@ export class AhoCorasick {
   /** with this few needles, V8's own substring search on the folded text beats the automaton */
   private few = false;
 
+  /**
+   * `includesForFew`: search a handful of needles with `includes` on the folded
+   * text (fast for one long string; a scanner of many short values, which would
+   * fold each of them, passes false).
+   */
+  constructor(private readonly includesForFew = true) {}
+
   add(needle: string, id: number): void {
     const trie = this.trie;
     if (!trie) throw new Error('AhoCorasick: add after build');
@@ -99,7 +106,7 @@ export class AhoCorasick {
   build(): void {
     const trie = this.trie;
     if (!trie) return;
-    this.few = this.needles.length <= FEW_NEEDLES;
+    this.few = this.includesForFew && this.needles.length <= FEW_NEEDLES;
     const n = trie.length;
     this.nodes = n;
     // alphabet: class 0 = characters that fold to no needle character
@@ -274,6 +281,16 @@ export class AhoCorasick {
       const o = out[v] as number;
       if (o > 0) this.report(o, hit);
     }
+  }
+
+  /** Whether scanText folds the text and searches it with includes() (see scanLowered). */
+  get searchesFolded(): boolean {
+    return this.few;
+  }
+
+  /** For an automaton that `searchesFolded`: the needles in `lower`, which is fold() of the text. */
+  scanLowered(lower: string, hit: (id: number) => void): void {
+    for (const [n, id] of this.needles) if (lower.includes(n)) hit(id);
   }
 
   /** Scans `s` as case-insensitive text (folds it only if it holds surrogate pairs). */

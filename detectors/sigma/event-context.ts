@@ -115,12 +115,18 @@ export class EventContext {
 
   /**
    * Fills the cache from one walk over the event (field-plan.ts): every planned
-   * field is then answered without resolving its path again.
+   * field is then answered without resolving its path again. `byId`, when
+   * given, receives each found field's values at its plan id.
    */
-  prime(plan: FieldPlan, collected: Collected): void {
+  prime(plan: FieldPlan, collected: Collected, byId?: FieldValues[]): void {
     this.plan = plan;
-    for (const id of collected.found)
-      this.cache.set(plan.fields[id] as string, makeValues(collected.values[id] as unknown[]));
+    const found = collected.found;
+    for (let i = 0; i < found.length; i++) {
+      const id = found[i] as number;
+      const v = makeValues(collected.values[id] as unknown[]);
+      this.cache.set(plan.fields[id] as string, v);
+      if (byId) byId[id] = v;
+    }
   }
 
   field(name: string): FieldValues {

@@ -81,6 +81,8 @@ export class FieldCollector implements Collected {
   private readonly keyStamp: Uint32Array;
   private gen = 0;
   private onString: ((s: string) => void) | undefined;
+  private minLength = 0;
+  private scalars = true;
 
   constructor(readonly plan: FieldPlan) {
     const n = plan.fields.length;
@@ -93,9 +95,11 @@ export class FieldCollector implements Collected {
   /**
    * Collects the planned fields of `event`. With `onString`, the walk visits the
    * whole event and hands it every scalar's string form on the way (keyword
-   * searches), so the event is still walked only once.
+   * searches), so the event is still walked only once. Strings shorter than
+   * `minLength` are not handed over, nor (with `scalars` false) numbers and
+   * booleans: the caller knows that none of its needles can occur in them.
    */
-  collect(event: unknown, onString?: (s: string) => void): this {
+  collect(event: unknown, onString?: (s: string) => void, minLength = 0, scalars = true): this {
     if (++this.gen === 0xffffffff) {
       this.stamp.fill(0);
       this.keyStamp.fill(0);
@@ -104,6 +108,8 @@ export class FieldCollector implements Collected {
     this.found.length = 0;
     this.keyFound.length = 0;
     this.onString = onString;
+    this.minLength = minLength;
+    this.scalars = scalars;
     if (event === null || typeof event !== 'object' || Array.isArray(event)) {
       if (onString) this.visitAll(event, 0);
       return this;
@@ -174,10 +180,12 @@ export class FieldCollector implements Collected {
   private visitAll(v: unknown, depth: number): void {
     const fn = this.onString as (s: string) => void;
     if (depth > 64) return;
-    if (typeof v === 'string') fn(v);
-    else if (Array.isArray(v)) for (const x of v) this.visitAll(x, depth + 1);
+    if (typeof v === 'string') {
+      if (v.length >= this.minLength) fn(v);
+    } else if (Array.isArray(v)) for (const x of v) this.visitAll(x, depth + 1);
     else if (v !== null && typeof v === 'object') {
       for (const k in v) if (hasOwn.call(v, k)) this.visitAll((v as Record<string, unknown>)[k], depth + 1);
-    } else if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') fn(String(v));
+    } else if (this.scalars && (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint'))
+      fn(String(v));
   }
 }

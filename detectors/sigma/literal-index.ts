@@ -9,14 +9,23 @@
  * walked once, along the plan of the fields the group reads (field-plan.ts).
  */
 import { AhoCorasick } from './aho-corasick';
-import type { EventContext } from './event-context';
+import type { EventContext, FieldValues } from './event-context';
 import { FieldCollector, FieldPlan } from './field-plan';
 import { leafFields, MAX_CLAUSES } from './ir';
 import type { DetectionRule } from './rule-types';
 
+type Scanner = AhoCorasick;
+
+/**
+ * Every character of the folded text of a number (String(n): digits, sign,
+ * point, exponent, Infinity, NaN) or boolean: a needle with another character
+ * cannot occur in one.
+ */
+const SCALAR_TEXT_CHARS = '0123456789+-.einfatyrlsu';
+
 interface FieldIndex {
   field: string | null;
-  ac: AhoCorasick;
+  ac: Scanner;
   /** needle id → clause slots (rule index × MAX_CLAUSES + clause index) */
   owners: number[][];
   /** clause slots satisfied by the field having any value (the empty needle) */
@@ -57,6 +66,10 @@ export class LiteralIndex {
   private readonly indexById: Array<FieldIndex | undefined> = [];
   private readonly collector: FieldCollector;
   private keywordIndex: FieldIndex | undefined;
+  /** the shortest keyword needle: shorter values cannot hold one */
+  private keywordMinLength = 0;
+  /** whether a keyword needle could occur in the text of a number or boolean */
+  private keywordScalars = false;
 
   /** `members`: indexes into `rules` of the rules this index serves. */
   constructor(
@@ -67,7 +80,6 @@ export class LiteralIndex {
     const byField = new Map<
       string | null,
       {
-        ac: AhoCorasick;
         ids: Map<string, number>;
         owners: number[][];
         presence: number[];
@@ -86,7 +98,7 @@ export class LiteralIndex {
         for (const n of clause) {
           let fi = byField.get(n.field);
           if (!fi) {
-            fi = { ac: new AhoCorasick(), ids: new Map(), owners: [], presence: [], exact: new Map() };
+            fi = { ids: new Map(), owners: [], presence: [], exact: new Map() };
             byField.set(n.field, fi);
           }
           const slot = ri * MAX_CLAUSES + ci;
@@ -105,7 +117,6 @@ export class LiteralIndex {
             id = fi.owners.length;
             fi.ids.set(n.text, id);
             fi.owners.push([]);
-            fi.ac.add(n.text, id);
           }
           const owners = fi.owners[id] as number[];
           if (owners[owners.length - 1] !== slot) owners.push(slot);
@@ -113,10 +124,14 @@ export class LiteralIndex {
       });
     }
     for (const [field, fi] of byField) {
-      fi.ac.build();
+      // keyword needles are looked for in every value of the event, one short string
+      // after another: no per-string folding for includes()
+      const ac = new AhoCorasick(field !== null);
+      for (const [text, id] of fi.ids) ac.add(text, id);
+      ac.build();
       this.indexes.push({
         field,
-        ac: fi.ac,
+        ac,
         owners: fi.owners,
         presence: fi.presence,
         seen: new Uint32Array(fi.owners.length),
@@ -128,8 +143,12 @@ export class LiteralIndex {
     this.plan = new FieldPlan(fields);
     this.collector = new FieldCollector(this.plan);
     for (const ix of this.indexes) {
-      if (ix.field === null) this.keywordIndex = ix;
-      else this.indexById[this.plan.ids.get(ix.field) as number] = ix;
+      if (ix.field === null) {
+        this.keywordIndex = ix;
+        const texts = [...(byField.get(null)?.ids.keys() ?? [])];
+        this.keywordMinLength = texts.length === 0 ? 0 : Math.min(...texts.map((t) => t.length));
+        this.keywordScalars = texts.some((t) => [...t].every((c) => SCALAR_TEXT_CHARS.includes(c)));
+      } else this.indexById[this.plan.ids.get(ix.field) as number] = ix;
     }
   }
 
@@ -140,68 +159,98 @@ export class LiteralIndex {
     }
   }
 
+  /** a rule becomes a candidate when a literal of each of its clauses was found */
+  private mark(os: readonly number[]): void {
+    const e = this.epoch;
+    const { stamp, satisfied, clauseStamp, clauseCount } = this.state;
+    const out = this.out;
+    for (let k = 0; k < os.length; k++) {
+      const slot = os[k] as number;
+      if (clauseStamp[slot] === e) continue;
+      clauseStamp[slot] = e;
+      const ri = (slot / MAX_CLAUSES) | 0;
+      if (stamp[ri] !== e) {
+        stamp[ri] = e;
+        satisfied[ri] = 0;
+      }
+      const sat = (satisfied[ri] as number) + 1;
+      satisfied[ri] = sat;
+      if (sat === clauseCount[ri]) out.push(ri);
+    }
+  }
+
+  // per-event state of candidates(), kept on the instance so that the scan
+  // callbacks are made once, not per event
+  private epoch = 0;
+  private out: number[] = [];
+  private owners: number[][] = [];
+  private seen: Uint32Array = new Uint32Array(0);
+  private readonly values: FieldValues[] = [];
+  private readonly hit = (id: number): void => {
+    const seen = this.seen;
+    if (seen[id] === this.epoch) return;
+    seen[id] = this.epoch;
+    this.mark(this.owners[id] as number[]);
+  };
+  private readonly onString = (str: string): void => {
+    (this.keywordIndex as FieldIndex).ac.scanText(str, this.hit, this.epoch);
+  };
+
   /** Pushes onto `out` the rules of this index that can match the event (epoch: the event's stamp). */
   candidates(event: unknown, ctx: EventContext, epoch: number, out: number[]): void {
     const e = epoch;
-    const { stamp, satisfied, clauseStamp, clauseCount } = this.state;
-    for (const ri of this.always) {
+    this.epoch = e;
+    this.out = out;
+    const stamp = this.state.stamp;
+    const always = this.always;
+    for (let k = 0; k < always.length; k++) {
+      const ri = always[k] as number;
       stamp[ri] = e;
       out.push(ri);
     }
-    let owners: number[][] = [];
-    // a rule becomes a candidate when a literal of each of its clauses was found
-    const mark = (os: readonly number[]): void => {
-      for (let k = 0; k < os.length; k++) {
-        const slot = os[k] as number;
-        if (clauseStamp[slot] === e) continue;
-        clauseStamp[slot] = e;
-        const ri = (slot / MAX_CLAUSES) | 0;
-        if (stamp[ri] !== e) {
-          stamp[ri] = e;
-          satisfied[ri] = 0;
-        }
-        const sat = (satisfied[ri] as number) + 1;
-        satisfied[ri] = sat;
-        if (sat === clauseCount[ri]) out.push(ri);
-      }
-    };
-    let seen: Uint32Array = new Uint32Array(0);
-    const hit = (id: number): void => {
-      if (seen[id] === e) return;
-      seen[id] = e;
-      mark(owners[id] as number[]);
-    };
     // one walk over the event collects every field the group reads and, when
     // keyword searches exist, hands every scalar to their automaton on the way
     const kw = this.keywordIndex;
-    let onString: ((s: string) => void) | undefined;
     if (kw) {
-      if (kw.presence.length > 0) mark(kw.presence);
+      if (kw.presence.length > 0) this.mark(kw.presence);
       // the walk reports keyword hits before any field is scanned: hit() reads the keyword index
-      owners = kw.owners;
-      seen = kw.seen;
-      onString = (str) => kw.ac.scanText(str, hit, e);
+      this.owners = kw.owners;
+      this.seen = kw.seen;
     }
-    const collected = this.collector.collect(event, onString);
-    ctx.prime(this.plan, collected);
-    const fieldNames = this.plan.fields;
-    for (const id of collected.found) {
+    const collected = this.collector.collect(
+      event,
+      kw && kw.scans ? this.onString : undefined,
+      this.keywordMinLength,
+      this.keywordScalars,
+    );
+    const values = this.values;
+    ctx.prime(this.plan, collected, values);
+    const found = collected.found;
+    for (let f = 0; f < found.length; f++) {
+      const id = found[f] as number;
       const ix = this.indexById[id];
       if (ix === undefined) continue;
-      const strs = ctx.field(fieldNames[id] as string).strs;
+      const fv = values[id] as FieldValues;
+      const strs = fv.strs;
       if (strs.length === 0) continue;
-      if (ix.presence.length > 0) mark(ix.presence);
+      if (ix.presence.length > 0) this.mark(ix.presence);
       if (ix.exact.size > 0) {
-        const lowers = ctx.field(fieldNames[id] as string).lowers;
+        const lowers = fv.lowers;
         for (let k = 0; k < lowers.length; k++) {
           const slots = ix.exact.get(lowers[k] as string);
-          if (slots !== undefined) mark(slots);
+          if (slots !== undefined) this.mark(slots);
         }
       }
       if (!ix.scans) continue;
-      owners = ix.owners;
-      seen = ix.seen;
-      for (let k = 0; k < strs.length; k++) ix.ac.scanText(strs[k] as string, hit, e);
+      this.owners = ix.owners;
+      this.seen = ix.seen;
+      const ac = ix.ac;
+      if (ac.searchesFolded) {
+        // a few needles: includes() on the folded values the rules will read anyway
+        const lowers = fv.lowers;
+        for (let k = 0; k < lowers.length; k++) ac.scanLowered(lowers[k] as string, this.hit);
+      } else for (let k = 0; k < strs.length; k++) ac.scanText(strs[k] as string, this.hit, e);
     }
+    this.out = [];
   }
 }
