@@ -22,6 +22,14 @@ const KEY_MEMO_MAX = 4096;
 
 type Memo = Map<string, readonly string[]>;
 
+/**
+ * `{"field":value}` as one flat string: a key is kept for as long as its state, and
+ * a concatenation would keep its pieces (a cons string, 32 B more per key).
+ */
+function flatKey(field: string, value: unknown): string {
+  return ['{', JSON.stringify(field), ':', JSON.stringify(value), '}'].join('');
+}
+
 // internal and unlisted addresses have no geography to deviate from
 const geoQuiet = (v: string): boolean => v === 'private' || v === 'unknown';
 
@@ -74,7 +82,7 @@ export class BaselineEngine {
       const f = def.key[0] as string;
       const vals = this.valuesOf(event, f, memo);
       if (vals.length === 1) return this.oneKey(f, vals[0] as string);
-      return `{${JSON.stringify(f)}:${JSON.stringify(vals.length === 0 ? null : vals)}}`;
+      return flatKey(f, vals.length === 0 ? null : vals);
     }
     const k: Record<string, string | readonly string[] | null> = {};
     for (const f of def.key) {
@@ -92,7 +100,7 @@ export class BaselineEngine {
     }
     let key = m.get(value);
     if (key === undefined) {
-      key = `{${JSON.stringify(field)}:${JSON.stringify(value)}}`;
+      key = flatKey(field, value);
       if (m.size >= KEY_MEMO_MAX) m.clear();
       m.set(value, key);
     }
