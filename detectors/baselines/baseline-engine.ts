@@ -69,7 +69,13 @@ export class BaselineEngine {
   private admits(def: BaselineDef, event: unknown, memo?: Memo): boolean {
     for (const [field, accepted] of def.filter) {
       const vals = this.valuesOf(event, field, memo);
-      if (!vals.some((v) => accepted.includes(v))) return false;
+      let any = false;
+      for (const v of vals)
+        if (accepted.includes(v)) {
+          any = true;
+          break;
+        }
+      if (!any) return false;
     }
     return true;
   }

@@ -160,51 +160,67 @@ function first(v: string | readonly string[]): string | null {
   return typeof v === 'string' ? (v === '' ? null : v) : firstNonEmpty(v);
 }
 
+/** Each indicator is reported once, for its first field (hits are rare: a scan of `out` is enough). */
+function hit(out: IntelHit[], ind: Indicator | undefined, field: string, observed: string): void {
+  if (!ind) return;
+  for (const h of out) if (h.indicator === ind) return;
+  out.push({ indicator: ind, field, observed });
+}
+
+type Lookup = 'image' | 'digest' | 'hash';
+
+function lookup(set: IndicatorSet, p: Prepared, kind: Lookup, s: string): Indicator | undefined {
+  return kind === 'image' ? imageHit(set, p, s) : kind === 'digest' ? set.matchDigest(s) : set.matchHash(s);
+}
+
+function each(
+  event: unknown,
+  out: IntelHit[],
+  set: IndicatorSet,
+  p: Prepared,
+  readers: readonly [string, FieldReader][],
+  kind: Lookup,
+): void {
+  for (const [field, read] of readers) {
+    const v = read(event);
+    if (typeof v === 'string') hit(out, lookup(set, p, kind, v), field, v);
+    else for (const s of v) hit(out, lookup(set, p, kind, s), field, s);
+  }
+}
+
+/** The text fields' URLs, hosts and addresses; at most MAX_STRINGS strings in all. */
+function scanTexts(event: unknown, out: IntelHit[], set: IndicatorSet, p: Prepared): void {
+  let budget = MAX_STRINGS;
+  for (const [field, read] of TEXT_READERS) {
+    const v = read(event);
+    const strings = typeof v === 'string' ? [v] : v;
+    for (const s of strings) {
+      if (budget-- <= 0) break;
+      // a URL needs '://', a host name and an IPv4 address a dot: most arguments have neither
+      if (s.indexOf('.') < 0 && s.indexOf('://') < 0) continue;
+      for (const h of textHits(set, p, s)) hit(out, h.ind, field, h.observed);
+    }
+  }
+}
+
 export function matchIntel(event: unknown, set: IndicatorSet): IntelHit[] {
   const out: IntelHit[] = [];
   if (set.size === 0) return out;
   const p = prepared(set);
   const holds = p.holds;
-  // each indicator is reported once, for its first field (hits are rare: a scan of `out` is enough)
-  const hit = (ind: Indicator | undefined, field: string, observed: string): void => {
-    if (!ind) return;
-    for (const h of out) if (h.indicator === ind) return;
-    out.push({ indicator: ind, field, observed });
-  };
-  const each = (readers: readonly [string, FieldReader][], match: (s: string) => Indicator | undefined): void => {
-    for (const [field, read] of readers) {
-      const v = read(event);
-      if (typeof v === 'string') hit(match(v), field, v);
-      else for (const s of v) hit(match(s), field, s);
-    }
-  };
   // one resolution per field: cheaper than walking the event's big branches (dockguard.*) for a few absent fields
   if (holds.ips) {
     const ip = first(SOURCE_IP(event));
-    if (ip !== null) hit(set.matchIp(ip), 'source.ip', ip);
+    if (ip !== null) hit(out, set.matchIp(ip), 'source.ip', ip);
   }
-  if (holds.text) {
-    let budget = MAX_STRINGS;
-    const scan = (field: string, s: string): boolean => {
-      if (budget-- <= 0) return false;
-      // a URL needs '://', a host name and an IPv4 address a dot: most arguments have neither
-      if (s.indexOf('.') < 0 && s.indexOf('://') < 0) return true;
-      for (const h of textHits(set, p, s)) hit(h.ind, field, h.observed);
-      return true;
-    };
-    for (const [field, read] of TEXT_READERS) {
-      const v = read(event);
-      if (typeof v === 'string') scan(field, v);
-      else for (const s of v) if (!scan(field, s)) break;
-    }
-  }
+  if (holds.text) scanTexts(event, out, set, p);
   if (holds.images) {
-    each(IMAGE_READERS, (s) => imageHit(set, p, s));
+    each(event, out, set, p, IMAGE_READERS, 'image');
     const query = first(URL_QUERY(event));
     const pulled = query === null ? null : pullHit(set, p, query);
-    if (pulled) hit(pulled.ind, 'url.query', pulled.pulled);
+    if (pulled) hit(out, pulled.ind, 'url.query', pulled.pulled);
   }
-  if (holds.digests) each(DIGEST_READERS, (s) => set.matchDigest(s));
-  if (holds.hashes) each(HASH_READERS, (s) => set.matchHash(s));
+  if (holds.digests) each(event, out, set, p, DIGEST_READERS, 'digest');
+  if (holds.hashes) each(event, out, set, p, HASH_READERS, 'hash');
   return out;
 }
