@@ -245,3 +245,36 @@ describe('keys', () => {
     expect(store.sizeOf('kk')).toBe(hosts.length - 1);
   });
 });
+
+describe('changes', () => {
+  it('drain in order of last change per baseline, deletions included, and replay to the same LRU order', () => {
+    const store = new BaselineStore();
+    const st = (l: number): BaselineState => ({ k: 'r', c: 0, n: 1, l, w: 0, x: 1, m: 0, s: 0, h: 0, a: -1 });
+    store.put('b1', 'A', st(1), 3);
+    store.put('b2', 'X', st(1), 3);
+    store.put('b1', 'B', st(2), 3);
+    store.put('b1', 'C', st(3), 3);
+    store.put('b1', 'A', st(4), 3); // A again: now the most recent
+    store.put('b1', 'D', st(5), 3); // evicts B, the least recent
+    store.put('b2', 'Y', st(6), 3);
+    store.put('b2', 'X', st(7), 3);
+    const changes = store.drain();
+    const key = (id: string, k: string): string => JSON.stringify([id, k]);
+    expect(changes.map((c) => [c.key, c.value === null])).toEqual([
+      [key('b1', 'C'), false],
+      [key('b1', 'A'), false],
+      [key('b1', 'D'), false],
+      [key('b1', 'B'), true], // evicted by D's put
+      [key('b2', 'Y'), false],
+      [key('b2', 'X'), false],
+    ]);
+    const replayed = new BaselineStore();
+    for (const c of changes) replayed.apply(c.key, c.value);
+    expect([...replayed.entries()].map(([id, k]) => `${id}/${k}`)).toEqual(
+      [...store.entries()].map(([id, k]) => `${id}/${k}`),
+    );
+    // a second round starts from nothing
+    store.put('b1', 'C', st(8), 3);
+    expect(store.drain().map((c) => c.key)).toEqual([key('b1', 'C')]);
+  });
+});

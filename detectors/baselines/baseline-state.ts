@@ -118,8 +118,14 @@ export function baselineStateKey(baselineId: string, key: string): string {
 
 export class BaselineStore {
   private readonly perBaseline = new Map<string, Map<string, BaselineState>>();
-  /** baseline id → keys changed since the last drain, in order of last change (no string building on the hot path) */
-  private readonly dirty = new Map<string, Map<string, true>>();
+  /**
+   * baseline id → keys changed since the last drain → the change's sequence number
+   * (no string building on the hot path). The number gives the order of last change
+   * at drain time, so a change of a key already dirty is one in-place map update
+   * rather than a delete and re-insert (which also churns the map's table).
+   */
+  private readonly dirty = new Map<string, Map<string, number>>();
+  private seq = 0;
   readonly counters: BaselineCounters = { evictedKeys: 0, expiredKeys: 0, evictedValues: 0 };
 
   get(baselineId: string, key: string): BaselineState | undefined {
@@ -190,11 +196,12 @@ export class BaselineStore {
   drain(): { key: string; value: string | null }[] {
     const out: { key: string; value: string | null }[] = [];
     for (const [id, keys] of this.dirty)
-      for (const key of keys.keys()) {
+      for (const key of inChangeOrder(keys)) {
         const s = this.get(id, key);
         out.push({ key: baselineStateKey(id, key), value: s === undefined ? null : encodeBaselineState(s) });
       }
     this.dirty.clear();
+    this.seq = 0;
     return out;
   }
 
@@ -220,10 +227,19 @@ export class BaselineStore {
   private mark(baselineId: string, key: string): void {
     let keys = this.dirty.get(baselineId);
     if (!keys) {
-      keys = new Map();
+      keys = new Map<string, number>();
       this.dirty.set(baselineId, keys);
     }
-    keys.delete(key);
-    keys.set(key, true);
+    keys.set(key, ++this.seq);
   }
+}
+
+/** The keys of a dirty map in order of last change (its entries are in order of first change). */
+function inChangeOrder(keys: Map<string, number>): string[] {
+  const entries = [...keys];
+  let sorted = true;
+  for (let i = 1; i < entries.length && sorted; i++)
+    if ((entries[i] as [string, number])[1] < (entries[i - 1] as [string, number])[1]) sorted = false;
+  if (!sorted) entries.sort((a, b) => a[1] - b[1]);
+  return entries.map((e) => e[0]);
 }
