@@ -97,6 +97,26 @@ describe('PartitionState', () => {
     expect(() => new TrackedCorrelationState(0)).toThrow(DockguardError);
   });
 
+  it('drains correlation changes in order of last change, a key changed again counted at its last change', () => {
+    const c = new TrackedCorrelationState(3);
+    c.set('a', group(1, [1]));
+    c.set('b', group(2, [2]));
+    c.set('a', group(3, [3]));
+    c.set('c', group(4, [4]));
+    c.delete('b');
+    c.set('d', group(5, [5]));
+    c.set('e', group(6, [6])); // evicts a
+    expect(c.drain().map((x) => [x.key, x.value === null])).toEqual([
+      ['c', false],
+      ['b', true],
+      ['d', false],
+      ['e', false],
+      ['a', true],
+    ]);
+    c.set('c', group(7, [7]));
+    expect(c.drain().map((x) => x.key)).toEqual(['c']);
+  });
+
   it('forgets unreferenced event ids as the map grows (amortised)', () => {
     const s = new PartitionState(0);
     s.correlation.set('g', group(1, [5000]));

@@ -15,7 +15,9 @@ import { DockguardError } from '../errors';
 
 export class TrackedCorrelationState implements CorrelationStateStore {
   private readonly entries = new Map<string, GroupState>();
-  private readonly dirty = new Map<string, true>();
+  /** key → sequence number of its last change: a re-change is an in-place update, drain sorts by it */
+  private readonly dirty = new Map<string, number>();
+  private seq = 0;
   private evicted = 0;
   /** Incremented on every set or delete: lets the caller see whether an event touched correlation state. */
   changes = 0;
@@ -69,11 +71,15 @@ export class TrackedCorrelationState implements CorrelationStateStore {
   /** Keys changed since the last drain, in order of last change, with their JSON state or null. */
   drain(): { key: string; value: string | null }[] {
     const out: { key: string; value: string | null }[] = [];
-    for (const k of this.dirty.keys()) {
+    const changed = [...this.dirty];
+    // entries are in order of first change since the drain; a key changed again moved later
+    changed.sort((a, b) => a[1] - b[1]);
+    for (const [k] of changed) {
       const s = this.entries.get(k);
       out.push({ key: k, value: s === undefined ? null : JSON.stringify(s) });
     }
     this.dirty.clear();
+    this.seq = 0;
     return out;
   }
 
@@ -96,7 +102,6 @@ export class TrackedCorrelationState implements CorrelationStateStore {
 
   private mark(key: string): void {
     this.changes++;
-    this.dirty.delete(key);
-    this.dirty.set(key, true);
+    this.dirty.set(key, ++this.seq);
   }
 }
