@@ -52,7 +52,8 @@ export function judgeFirstSeen(
         detail: `new value ${bounded(value, 128)} (${s.v.size} known)`,
       });
     }
-    s.v.delete(value);
+    // most recently seen last: re-insert, unless it is the only value (then it already is; an in-place update)
+    if (last !== undefined && s.v.size > 1) s.v.delete(value);
     s.v.set(value, last === undefined ? t : Math.max(last, t));
   }
   if (s.v.size > p.maxValues) {
