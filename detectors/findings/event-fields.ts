@@ -55,8 +55,8 @@ function compileReader(name: string, segs: readonly string[]): Reader {
   let body = `if (e === null || typeof e !== 'object') return NONE;\n`;
   body += `let n = e, v, p;\n`;
   // a flattened top-level key first (own, even when undefined: then nothing is found)
-  body += `v = n[${N}];\n`;
-  body += `if (v !== undefined ? ${own(N)} : ${N} in n && hasOwn.call(n, ${N})) return v;\n`;
+  // (usually absent: one cached `in` answers that)
+  body += `if (${N} in n && hasOwn.call(n, ${N})) return n[${N}];\n`;
   if (segs.length < 2) body += 'return NONE;\n';
   else {
     for (const seg of segs) {
