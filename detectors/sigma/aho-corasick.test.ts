@@ -32,6 +32,35 @@ describe('Aho-Corasick', () => {
     }
   });
 
+  it('finds the same needles with or without includes() for a few needles, and in folded text (scanLowered)', () => {
+    const rnd = seededInts(23);
+    for (let round = 0; round < 40; round++) {
+      const withIncludes = new AhoCorasick();
+      const automaton = new AhoCorasick(false);
+      const needles: string[] = [];
+      for (let k = 0, count = 1 + rnd(4); k < count; k++) {
+        const n = fold(Array.from({ length: 1 + rnd(4) }, () => ALPHABET[rnd(ALPHABET.length)]).join(''));
+        needles.push(n);
+        withIncludes.add(n, k);
+        automaton.add(n, k);
+      }
+      withIncludes.build();
+      automaton.build();
+      expect(withIncludes.searchesFolded).toBe(true);
+      expect(automaton.searchesFolded).toBe(false);
+      for (let t = 0; t < 30; t++) {
+        const text = Array.from({ length: rnd(24) }, () => ALPHABET[rnd(ALPHABET.length)]).join('');
+        const want = [...new Set(needles.flatMap((n, id) => (fold(text).includes(n) ? [id] : [])))].sort(
+          (a, b) => a - b,
+        );
+        const lowered = new Set<number>();
+        withIncludes.scanLowered(fold(text), (id) => lowered.add(id));
+        expect([text, [...found(automaton, text)].sort((a, b) => a - b)]).toEqual([text, want]);
+        expect([text, [...lowered].sort((a, b) => a - b)]).toEqual([text, want]);
+      }
+    }
+  });
+
   it('handles ASCII (table), non-ASCII and astral needles alike', () => {
     const ac = new AhoCorasick();
     ac.add('c:\\windows\\', 0);

@@ -40,6 +40,8 @@ const DETECTIONS = [
   `s:\n  Image: '*/prog?.exe'\ncondition: s`,
   `s:\n  Empty: ''\ncondition: s`,
   `s:\n  EventID: 4769\ncondition: s`,
+  // keywords that can only occur in the text of a number or a boolean (the walk skips those otherwise)
+  `k:\n  - '2375'\n  - 'TRUE'\ncondition: k`,
 ];
 
 function ruleSet(): ReturnType<typeof compileSources> {
