@@ -64,9 +64,7 @@ export class DetectorService {
   private readonly producer: RecordProducer;
   private readonly consumer: KafkaConsumer;
   private readonly changelog: string;
-  /** Last input offset whose effects are in the partition's state. */
-  private readonly lastOffsets = new Map<number, number>();
-  /** Per partition: the last checkpoint, and what is not in Kafka yet. */
+  /** Per partition: the last offset processed, the last checkpoint, and what is not in Kafka yet. */
   private readonly partitions = new Map<number, PartitionProgress>();
   /** Batches and the stop checkpoint run one at a time. */
   private lane: Promise<unknown> = Promise.resolve();
@@ -169,7 +167,6 @@ export class DetectorService {
         for (const c of r.changes) state.applyChange(c.key, c.value);
         state.drainChanges(); // what was just read back needs no writing
         this.pipeline.restore(state);
-        this.lastOffsets.set(p, r.lastOffset);
         this.partitions.set(p, newProgress(r.lastOffset));
       }
     } finally {
@@ -184,7 +181,6 @@ export class DetectorService {
         // Not checkpointed: the new owner may be restoring already, and a late write
         // could overwrite what it writes. It replays from the last commit instead.
         this.pipeline.release(p);
-        this.lastOffsets.delete(p);
         this.partitions.delete(p);
       }
     }
@@ -203,16 +199,16 @@ export class DetectorService {
   private async processBatch(records: ConsumedRecord[], ctx: PartitionContext): Promise<BatchResult> {
     const p = ctx.partition;
     const progress = this.progress(p);
-    // Findings of a batch whose send failed go first when the batch comes again
-    // (its events are in the state already, so they are skipped below).
     // writer schemas of records from producers this codec has not met (registry only)
     await this.codec.prefetch(records.map((r) => r.value));
+    // Findings of a batch whose send failed go first when the batch comes again
+    // (its events are in the state already, so they are skipped below).
     const out: ProducerRecord[] = progress.unsentFindings;
     progress.unsentFindings = [];
     const topics = this.o.kafka.topics;
     const metrics = this.o.metrics;
     const done = metrics?.timer('detect');
-    let lastOffset = this.lastOffsets.get(p) ?? -1;
+    let lastOffset = progress.lastOffset;
     for (const r of records) {
       const offset = Number(r.offset);
       if (offset <= lastOffset) {
@@ -231,7 +227,7 @@ export class DetectorService {
       lastOffset = offset;
       progress.events++;
     }
-    this.lastOffsets.set(p, lastOffset);
+    progress.lastOffset = lastOffset;
     done?.();
     if (out.length > 0) {
       try {
@@ -257,7 +253,7 @@ export class DetectorService {
   private progress(p: number): PartitionProgress {
     let progress = this.partitions.get(p);
     if (!progress) {
-      progress = newProgress(this.lastOffsets.get(p) ?? -1);
+      progress = newProgress(-1);
       this.partitions.set(p, progress);
     }
     return progress;
@@ -266,7 +262,7 @@ export class DetectorService {
   /** Writes the partition's changed state and its last offset to the changelog; resolves once Kafka has them. */
   private async checkpoint(p: number): Promise<void> {
     const progress = this.progress(p);
-    const lastOffset = this.lastOffsets.get(p) ?? -1;
+    const lastOffset = progress.lastOffset;
     // pending correlation matches of a restored partition come with the next event; state changes now
     const changelog = progress.unsentChangelog;
     for (const c of this.pipeline.state(p).drainChanges())
@@ -348,7 +344,7 @@ export class DetectorService {
     return this.exclusive(async () => {
       const now = Date.now();
       for (const [p, progress] of this.partitions) {
-        const behind = (this.lastOffsets.get(p) ?? -1) > progress.checkpointed || progress.unsentFindings.length > 0;
+        const behind = progress.lastOffset > progress.checkpointed || progress.unsentFindings.length > 0;
         if (!behind || (!all && now - progress.checkpointAt < this.o.detector.checkpointIntervalMs)) continue;
         try {
           if (progress.unsentFindings.length > 0) {
@@ -381,6 +377,8 @@ export class DetectorService {
 }
 
 interface PartitionProgress {
+  /** Last input offset whose effects are in the partition's state. */
+  lastOffset: number;
   /** Last input offset in the changelog. */
   checkpointed: number;
   /** Last input offset committed (or handed to the consumer to commit). */
@@ -395,6 +393,7 @@ interface PartitionProgress {
 
 function newProgress(restoredOffset: number): PartitionProgress {
   return {
+    lastOffset: restoredOffset,
     checkpointed: restoredOffset,
     committed: -1,
     checkpointAt: Date.now(),
