@@ -16,7 +16,6 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -29,6 +28,7 @@ import { CAMPAIGNS, type Campaign } from '../traffic/campaigns';
 import { DockerClient } from '../traffic/docker-client';
 import { removeContainers, runCampaign } from '../traffic/run-campaign';
 import { ROOT } from './deploy-kit';
+import { freePort } from '../services/free-port';
 
 const services = localServices();
 const ready = services.dockerSocket && services.kafkaBrokers && services.elasticsearchUrl;
@@ -62,17 +62,6 @@ function dockerAsync(args: string[]): Promise<{ code: number | null; stdout: str
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
   });
 }
 

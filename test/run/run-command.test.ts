@@ -6,7 +6,6 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import pino from 'pino';
@@ -20,6 +19,7 @@ import { CAMPAIGNS } from '../traffic/campaigns';
 import { DockerClient } from '../traffic/docker-client';
 import { removeContainers, runCampaign } from '../traffic/run-campaign';
 import { shippedDetectorSets } from '../traffic/proxy-capture';
+import { freePort } from '../services/free-port';
 
 const root = path.resolve(__dirname, '../..');
 const bin = path.join(root, 'bin', 'dockguard');
@@ -172,17 +172,6 @@ describe('RunPipeline state snapshot', () => {
 
 const { dockerSocket } = localServices();
 const describeLive = built && dockerSocket ? describe : describe.skip;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 describeLive(dockerSocket ? 'dockguard run in front of dockerd (live)' : skipReason('DOCKER_HOST', 'dockerd'), () => {
   it('detects the seed attack as it happens; SIGTERM drains, writes the file and the snapshot, exit 0', async () => {

@@ -16,6 +16,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { freePort } from './free-port';
 
 const deployKafka = path.resolve(__dirname, '../../deploy/local/kafka');
 
@@ -44,17 +45,6 @@ function javaBin(env: NodeJS.ProcessEnv = process.env): string {
 export function privateKafkaSkipReason(): string | null {
   if (!kafkaLibs()) return 'skipped: no Kafka jars cached (run deploy/local/services.sh install kafka, or start kafka)';
   return null;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function portOpen(port: number): Promise<boolean> {

@@ -1,4 +1,6 @@
 import { normalizeRequest, type NormalizedRequest } from './request-uri';
+// seeded, so a failing spelling can be replayed
+import { mulberry32 } from '../../../test/traffic/prng';
 
 /** The parts that must not depend on spelling. */
 function meaning(r: NormalizedRequest) {
@@ -199,18 +201,6 @@ describe('normalizeRequest: malformed input never throws', () => {
     }
   });
 });
-
-/** Small seeded PRNG so a failing spelling can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('normalizeRequest: property, random spellings keep the meaning', () => {
   // [method, segments, which segments are fixed (case may change), query]
