@@ -7,7 +7,7 @@
  */
 import { DockguardError } from '../../detectors/errors';
 import { EXPORT_FORMATS, exportRules, type ExportFormat } from '../../detectors/export/export-rules';
-import { auditFieldTypes, auditMultiValued, auditNullable } from '../indexer/audit-fields';
+import { auditExportOptions } from '../indexer/audit-fields';
 import { list, parse } from './args';
 import { loadFromPaths, printProblems } from './load';
 
@@ -42,9 +42,7 @@ export function exportCommand(argv: string[]): number {
   if (loaded.errorCount > 0) return 2;
   const result = exportRules(loaded.result, {
     format: format as ExportFormat,
-    fieldTypes: auditFieldTypes(),
-    multiValued: auditMultiValued(),
-    nullable: auditNullable(),
+    ...auditExportOptions(),
     index: typeof values['index'] === 'string' ? values['index'] : 'logs-dockguard.audit-*',
   });
   for (const e of result.exported) process.stdout.write(JSON.stringify(e.output) + '\n');

@@ -27,3 +27,12 @@ export function auditNullable(): Set<string> {
   const file = path.join(findRoot(), 'schemas', 'avro', 'docker-api-event.avsc');
   return nullablePaths(JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>);
 }
+
+/** What the rules export needs to know of the audit index: field types, multi-valued and nullable fields. */
+export function auditExportOptions(): {
+  fieldTypes: Map<string, string>;
+  multiValued: Set<string>;
+  nullable: Set<string>;
+} {
+  return { fieldTypes: auditFieldTypes(), multiValued: auditMultiValued(), nullable: auditNullable() };
+}

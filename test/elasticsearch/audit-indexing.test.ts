@@ -15,7 +15,7 @@ import { createRecordProducer } from '../../pipelines/adapters/kafka-producer';
 import { loadFromPaths } from '../../pipelines/cli/load';
 import { AvroCodec } from '../../pipelines/codec/avro-codec';
 import { readSection } from '../../pipelines/config/config';
-import { auditFieldTypes, auditMultiValued, auditNullable } from '../../pipelines/indexer/audit-fields';
+import { auditExportOptions } from '../../pipelines/indexer/audit-fields';
 import { elasticsearchSection, indexerSection } from '../../pipelines/indexer/indexer-config';
 import { startIndexer } from '../../pipelines/indexer/indexer-main';
 import { generateStream, seedCampaign } from '../detector/audit-stream';
@@ -106,9 +106,7 @@ suite(
       const loaded = loadFromPaths({ rules: [path.resolve(__dirname, '../../sigma-rules')], logsources: [] });
       const result = exportRules(loaded.result, {
         format: 'kibana-ndjson',
-        fieldTypes: auditFieldTypes(),
-        multiValued: auditMultiValued(),
-        nullable: auditNullable(),
+        ...auditExportOptions(),
         index,
       });
       const mismatches: string[] = [];

@@ -14,7 +14,7 @@ import { Unsupported } from '../../detectors/export/query-tree';
 import { EventContext } from '../../detectors/sigma/event-context';
 import { listYamlFiles } from '../../pipelines/adapters/rule-files';
 import { loadFromPaths } from '../../pipelines/cli/load';
-import { auditFieldTypes, auditMultiValued, auditNullable } from '../../pipelines/indexer/audit-fields';
+import { auditExportOptions } from '../../pipelines/indexer/audit-fields';
 import { skipReason } from '../services/local-services';
 import { componentMappings, createIndex, esClient, esUrl, unique } from './es-test-kit';
 
@@ -103,9 +103,7 @@ suite(esUrl ? 'rules export fidelity (real Elasticsearch)' : skipReason('ELASTIC
     expect(loaded.errorCount).toBe(0);
     const result = exportRules(loaded.result, {
       format: 'kibana-ndjson',
-      fieldTypes: auditFieldTypes(),
-      multiValued: auditMultiValued(),
-      nullable: auditNullable(),
+      ...auditExportOptions(),
       index,
     });
     expect(result.exported.length).toBeGreaterThan(0);
@@ -150,9 +148,7 @@ suite(esUrl ? 'rules export fidelity (real Elasticsearch)' : skipReason('ELASTIC
     expect(load.problems.filter((p) => p.severity === 'error').map((p) => p.format())).toEqual([]);
     const result = exportRules(load, {
       format: 'kibana-ndjson',
-      fieldTypes: auditFieldTypes(),
-      multiValued: auditMultiValued(),
-      nullable: auditNullable(),
+      ...auditExportOptions(),
       index,
     });
     expect(result.problems.map((p) => p.format())).toEqual([]);
