@@ -68,6 +68,10 @@ export interface ProxyHold {
   method: string;
   path: string;
   holdMs: number;
+  /** Of the hold: from the request's arrival until it was sent to dockerd (body read, event built, policy). */
+  requestMs: number;
+  /** Of the hold: from dockerd's last byte until the answer was handed to the client's socket. */
+  responseMs: number;
   daemonMs: number;
 }
 
@@ -381,16 +385,30 @@ export class DockerProxy {
         // dockerd sends the headers of /containers/{id}/wait at once and the body when the
         // container exits; the CLI starts the container only after it got the headers. Such
         // open-ended answers have no Content-Length; a sized one goes out with its first
-        // bytes (one write instead of two per call).
-        if (ures.headers['content-length'] === undefined) res.flushHeaders();
+        // bytes, and its last chunk ends the answer at once: headers, body and end leave in
+        // one write when the body fits one chunk (a socket write costs more than the rest of
+        // the proxy's work for a small answer).
+        const length = Number(ures.headers['content-length'] ?? NaN);
+        if (!Number.isSafeInteger(length) || length < 0) res.flushHeaders();
+        let received = 0;
+        let ended = false;
+        const answered = (): void => {
+          answeredAt = performance.now();
+          if (call.response) call.response = { ...call.response, body: capture?.body() ?? null };
+        };
         ures.on('data', (c: Buffer) => {
           capture?.add(c);
-          if (!res.write(c)) ures.pause();
+          received += c.length;
+          if (received === length) {
+            ended = true;
+            answered();
+            res.end(c);
+          } else if (!res.write(c)) ures.pause();
         });
         res.on('drain', () => ures.resume());
         ures.on('end', () => {
-          answeredAt = performance.now();
-          if (call.response) call.response = { ...call.response, body: capture?.body() ?? null };
+          if (ended) return;
+          answered();
           res.end();
         });
         ures.on('error', () => res.destroy());
@@ -407,10 +425,18 @@ export class DockerProxy {
       });
       res.on('finish', () => {
         if (sentAt === 0 || answeredAt === 0) return;
+        const finishedAt = performance.now();
         const daemonMs = answeredAt - sentAt;
-        const holdMs = Math.max(0, performance.now() - arrived - daemonMs);
+        const holdMs = Math.max(0, finishedAt - arrived - daemonMs);
         this.opts.metrics?.observe('proxy_hold', holdMs / 1000);
-        this.opts.onHold?.({ method: call.request.method, path: req.url ?? '', holdMs, daemonMs });
+        this.opts.onHold?.({
+          method: call.request.method,
+          path: req.url ?? '',
+          holdMs,
+          requestMs: sentAt - arrived,
+          responseMs: finishedAt - answeredAt,
+          daemonMs,
+        });
       });
       // The client went away (or the answer is complete): either way the call is over.
       res.on('close', () => {
