@@ -74,4 +74,52 @@ describe('Aho-Corasick', () => {
     expect([...found(ac, 'ΣOΣ')]).toEqual([2]);
     expect([...found(ac, 'nothing here')]).toEqual([]);
   });
+
+  it('skips through text at the root and still reports every needle (long needles, random texts)', () => {
+    const rnd = seededInts(37);
+    // texts also hold surrogate pairs and characters in no needle, which the skip jumps over
+    const TEXT = [...ALPHABET.filter((c) => c !== '😀'), '😀', '𐐀', 'x', 'y', '-'];
+    const NEEDLE = ALPHABET.filter((c) => c !== '😀');
+    let skipping = 0;
+    for (let round = 0; round < 80; round++) {
+      const ac = new AhoCorasick(false);
+      const needles: string[] = [];
+      const count = 1 + rnd(12);
+      for (let k = 0; k < count; k++) {
+        const n = fold(Array.from({ length: 4 + rnd(5) }, () => NEEDLE[rnd(NEEDLE.length)]).join(''));
+        needles.push(n);
+        ac.add(n, k);
+      }
+      ac.build();
+      if (ac.skips) skipping++;
+      for (let t = 0; t < 60; t++) {
+        // some texts are built around a needle so that hits are not rare
+        const pad = (): string => Array.from({ length: rnd(12) }, () => TEXT[rnd(TEXT.length)]).join('');
+        const inner = rnd(2) === 0 ? (needles[rnd(needles.length)] as string).toUpperCase() : '';
+        const text = pad() + inner + pad();
+        const want = new Set(needles.flatMap((n, id) => (fold(text).includes(n) ? [id] : [])));
+        for (const epoch of [0, round * 60 + t + 1]) {
+          const got = new Set<number>();
+          ac.scanText(text, (id) => got.add(id), epoch);
+          expect([text, [...got].sort((a, b) => a - b)]).toEqual([text, [...want].sort((a, b) => a - b)]);
+        }
+      }
+    }
+    // needles of 4+ characters without surrogates: every automaton skips
+    expect(skipping).toBe(80);
+  });
+
+  it('does not skip with a short needle or one holding a surrogate', () => {
+    const short = new AhoCorasick(false);
+    short.add('abcdef', 0);
+    short.add('abc', 1);
+    short.build();
+    expect(short.skips).toBe(false);
+    const astral = new AhoCorasick(false);
+    astral.add('abcdef', 0);
+    astral.add('ab😀cd', 1);
+    astral.build();
+    expect(astral.skips).toBe(false);
+    expect([...found(astral, 'xxAB😀CDxx')]).toEqual([1]);
+  });
 });

@@ -23,6 +23,11 @@ export const DFA_MAX_BYTES = 32 * 1024 * 1024;
 export const FEW_NEEDLES = 4;
 /** class of every surrogate code unit in `classOf` (never a real class: classes < 65535) */
 const SURROGATE = 0xffff;
+/**
+ * Automata whose needles are all at least this long skip through text at the
+ * root (see `shift`); with shorter needles a skip is too short to pay.
+ */
+export const SKIP_MIN_LENGTH = 4;
 
 /** folded code unit → code units that fold to it (computed once) */
 let inverseFold: Map<number, number[]> | undefined;
@@ -73,6 +78,17 @@ export class AhoCorasick {
   private reported = new Uint32Array(0);
   /** with this few needles, V8's own substring search on the folded text beats the automaton */
   private few = false;
+  /** length of the shortest needle, capped at 255 (the skip window) */
+  private minLength = 0;
+  /**
+   * Set-Horspool skips at the root, per alphabet class: while the automaton is at
+   * the root at position i, no needle occurrence is under way, and one can start
+   * at i only if the code unit at i + minLength - 1 is in some needle at a
+   * position q < minLength; shift[class] is the smallest minLength - 1 - q over
+   * all needles (minLength when in none), so that many positions can start no
+   * occurrence. Undefined when needles are short or hold surrogates.
+   */
+  private shift: Uint8Array | undefined;
 
   /**
    * `includesForFew`: search a handful of needles with `includes` on the folded
@@ -194,7 +210,29 @@ export class AhoCorasick {
       if (classOf[u] !== 0) this.surrogateClass.set(u, classOf[u] as number);
       classOf[u] = SURROGATE;
     }
+    this.buildShift();
     this.trie = undefined;
+  }
+
+  /**
+   * The skip table (see `shift`). Only when no needle holds a surrogate: then a
+   * surrogate pair, which folds to a surrogate pair, can be part of no occurrence,
+   * and skipping over one finds what scanning the folded text would.
+   */
+  private buildShift(): void {
+    if (this.needles.length === 0 || this.surrogateClass.size > 0) return;
+    let m = Infinity;
+    for (const [n] of this.needles) m = Math.min(m, n.length);
+    if (m < SKIP_MIN_LENGTH) return;
+    m = Math.min(m, 255);
+    const shift = new Uint8Array(this.classes).fill(m);
+    for (const [n] of this.needles)
+      for (let q = 0; q < m; q++) {
+        const k = this.classOf[n.charCodeAt(q)] as number;
+        if ((shift[k] as number) > m - 1 - q) shift[k] = m - 1 - q;
+      }
+    this.minLength = m;
+    this.shift = shift;
   }
 
   /** Transition from `v` on alphabet class `k`, or -1 (the root never fails: 0). */
@@ -219,6 +257,7 @@ export class AhoCorasick {
    * pair: the caller then scans fold(s) instead (see scanFolded).
    */
   scan(s: string, hit: (id: number) => void, epoch = 0): boolean {
+    if (this.shift !== undefined) return this.scanSkipping(s, hit, epoch, this.shift);
     const classOf = this.classOf;
     const reported = this.reported;
     const out = this.out;
@@ -239,6 +278,53 @@ export class AhoCorasick {
       }
       const o = out[v] as number;
       // a short literal can end at almost every character: report each output chain once per epoch
+      if (o > 0 && (epoch === 0 || reported[o] !== epoch)) {
+        if (epoch !== 0) reported[o] = epoch;
+        this.report(o, hit);
+      }
+    }
+    return true;
+  }
+
+  /**
+   * scan() for automata with a skip table: at the root, probes the code unit at
+   * the far end of the shortest needle's window and jumps over the positions at
+   * which no needle can start (see `shift`); elsewhere it steps as scan() does.
+   */
+  private scanSkipping(s: string, hit: (id: number) => void, epoch: number, shift: Uint8Array): boolean {
+    const classOf = this.classOf;
+    const reported = this.reported;
+    const out = this.out;
+    const delta = this.delta;
+    const cols = this.dfaCols;
+    const last = this.minLength - 1;
+    const n = s.length;
+    let v = 0;
+    let i = 0;
+    while (i < n) {
+      if (v === 0) {
+        let j = i + last;
+        while (j < n) {
+          const c = classOf[s.charCodeAt(j)] as number;
+          // a surrogate is in no needle (see buildShift)
+          const sh = c === SURROGATE ? last + 1 : (shift[c] as number);
+          if (sh === 0) break;
+          j += sh;
+        }
+        if (j >= n) return true;
+        i = j - last;
+      }
+      const k = classOf[s.charCodeAt(i++)] as number;
+      if (k === 0) {
+        v = 0;
+        continue;
+      }
+      if (k < cols && delta !== undefined) v = delta[v * cols + k] as number;
+      else {
+        if (k === SURROGATE) return false;
+        v = this.follow(v, k);
+      }
+      const o = out[v] as number;
       if (o > 0 && (epoch === 0 || reported[o] !== epoch)) {
         if (epoch !== 0) reported[o] = epoch;
         this.report(o, hit);
@@ -281,6 +367,11 @@ export class AhoCorasick {
       const o = out[v] as number;
       if (o > 0) this.report(o, hit);
     }
+  }
+
+  /** Whether scan() skips through text at the root (every needle long enough, none with surrogates). */
+  get skips(): boolean {
+    return this.shift !== undefined;
   }
 
   /** Whether scanText folds the text and searches it with includes() (see scanLowered). */
