@@ -147,8 +147,18 @@ async function main(): Promise<void> {
   for (const sig of ['SIGINT', 'SIGTERM'] as const)
     process.once(sig, () => void cleanup().finally(() => process.exit(130)));
   try {
-    withPlugin = await startAuthzDockerd(withRun, { sharedDockerSocket: shared, testImage });
-    without = await startAuthzDockerd(withoutRun, { sharedDockerSocket: shared, testImage, withPlugin: false });
+    // data on tmpfs: a create then measures the API path, not the disk's syncs
+    withPlugin = await startAuthzDockerd(withRun, {
+      sharedDockerSocket: shared,
+      testImage,
+      dataRoot: `/dev/shm/dockguard-bench-${withRun.id}`,
+    });
+    without = await startAuthzDockerd(withoutRun, {
+      sharedDockerSocket: shared,
+      testImage,
+      withPlugin: false,
+      dataRoot: `/dev/shm/dockguard-bench-${withoutRun.id}`,
+    });
     // An image with one small file: with the vfs storage driver a create copies the image's
     // files, which would measure the disk, not the API path (busybox: ~2 s a create here).
     const tiny = path.join(withRun.dir, 'tiny');
