@@ -171,6 +171,11 @@ export function run(command: string, args: string[], input?: string, timeoutMs =
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    // A command that exits without reading its input (findmnt, umount) closes the pipe
+    // first: EPIPE here is not a failure, the exit code says how it went.
+    child.stdin.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') reject(e);
+    });
     child.stdin.end(input ?? '');
   });
 }
