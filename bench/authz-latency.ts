@@ -26,8 +26,7 @@ import { compileDenyPolicy } from '../pipelines/collectors/deny-policy';
 import { createEventBuilder } from '../pipelines/collectors/event-builder';
 import { MemoryAuditSink } from '../pipelines/collectors/memory-audit-sink';
 import { createRedactor } from '../pipelines/collectors/normalize/redact';
-import { newAuthzRun, startAuthzDockerd, type AuthzDockerd } from '../test/services/authz-dockerd';
-import { run } from '../test/services/local-services';
+import { importTinyImage, newAuthzRun, startAuthzDockerd, type AuthzDockerd } from '../test/services/authz-dockerd';
 import { environment, table } from './harness';
 import { keepAliveRequest, quantile } from './http-client';
 
@@ -159,18 +158,7 @@ async function main(): Promise<void> {
       withPlugin: false,
       dataRoot: `/dev/shm/dockguard-bench-${withoutRun.id}`,
     });
-    // An image with one small file: with the vfs storage driver a create copies the image's
-    // files, which would measure the disk, not the API path (busybox: ~2 s a create here).
-    const tiny = path.join(withRun.dir, 'tiny');
-    fs.mkdirSync(tiny);
-    fs.writeFileSync(path.join(tiny, 'true'), '');
-    const tar = path.join(withRun.dir, 'tiny.tar');
-    const packed = await run('tar', ['-C', tiny, '-cf', tar, '.']);
-    if (packed.code !== 0) throw new Error(`tar: ${packed.stderr}`);
-    for (const d of [withPlugin, without]) {
-      const imported = await d.docker(['import', tar, 'dockguard-bench/tiny:latest']);
-      if (imported.code !== 0) throw new Error(`docker import: ${imported.stderr}`);
-    }
+    await importTinyImage(withRun.dir, [withPlugin, without]);
     const targets = [
       { name: 'plugin', call: keepAliveRequest({ socketPath: withPlugin.socketPath }) },
       { name: 'none', call: keepAliveRequest({ socketPath: without.socketPath }) },

@@ -34,8 +34,7 @@ import { compileDenyPolicy } from '../pipelines/collectors/deny-policy';
 import { createEventBuilder } from '../pipelines/collectors/event-builder';
 import { MemoryAuditSink } from '../pipelines/collectors/memory-audit-sink';
 import { createRedactor } from '../pipelines/collectors/normalize/redact';
-import { newAuthzRun, startAuthzDockerd, type AuthzDockerd } from '../test/services/authz-dockerd';
-import { run } from '../test/services/local-services';
+import { importTinyImage, newAuthzRun, startAuthzDockerd, type AuthzDockerd } from '../test/services/authz-dockerd';
 import { environment, table } from './harness';
 import { keepAliveRequest, quantile, type ApiRequest } from './http-client';
 
@@ -344,22 +343,16 @@ async function chooseDaemon(
     withPlugin: false,
     dataRoot,
   });
+  let tiny: string;
   try {
-    const tiny = path.join(authzRun.dir, 'tiny');
-    fs.mkdirSync(tiny);
-    fs.writeFileSync(path.join(tiny, 'true'), '');
-    const tar = path.join(authzRun.dir, 'tiny.tar');
-    const packed = await run('tar', ['-C', tiny, '-cf', tar, '.']);
-    if (packed.code !== 0) throw new Error(`tar: ${packed.stderr}`);
-    const imported = await d.docker(['import', tar, 'dockguard-bench/tiny:latest']);
-    if (imported.code !== 0) throw new Error(`docker import: ${imported.stderr}`);
+    tiny = await importTinyImage(authzRun.dir, [d]);
   } catch (e) {
     await d.stop();
     throw e;
   }
   return {
     socketPath: d.socketPath,
-    image: 'dockguard-bench/tiny:latest',
+    image: tiny,
     description: 'a private dockerd, data on tmpfs, containers created from an image of one empty file',
     stop: () => d.stop(),
   };

@@ -218,3 +218,25 @@ export async function startAuthzDockerd(
   }
   return { pluginName, socketPath, dockerHost, pluginSocket, dir, docker, stop };
 }
+
+/** The image benchmarks create containers from: one empty file, so a create copies next to nothing. */
+export const TINY_IMAGE = 'dockguard-bench/tiny:latest';
+
+/**
+ * Imports TINY_IMAGE into each daemon. With the vfs storage driver a create copies
+ * the image's files, which would measure the disk, not the API path (busybox: ~2 s a
+ * create here).
+ */
+export async function importTinyImage(workDir: string, daemons: readonly AuthzDockerd[]): Promise<string> {
+  const tiny = path.join(workDir, 'tiny');
+  fs.mkdirSync(tiny, { recursive: true });
+  fs.writeFileSync(path.join(tiny, 'true'), '');
+  const tar = path.join(workDir, 'tiny.tar');
+  const packed = await run('tar', ['-C', tiny, '-cf', tar, '.']);
+  if (packed.code !== 0) throw new Error(`tar: ${packed.stderr}`);
+  for (const d of daemons) {
+    const imported = await d.docker(['import', tar, TINY_IMAGE]);
+    if (imported.code !== 0) throw new Error(`docker import: ${imported.stderr}`);
+  }
+  return TINY_IMAGE;
+}
