@@ -82,6 +82,7 @@ async function serveProxy(socketPath: string, policy: CallPolicy): Promise<void>
       (holds[label] ??= []).push(h.holdMs);
       (holds[`${label} request`] ??= []).push(h.requestMs);
       (holds[`${label} response`] ??= []).push(h.responseMs);
+      (holds[`${label} daemon`] ??= []).push(h.daemonMs);
     },
   });
   const port = await proxy.listen();
@@ -267,7 +268,7 @@ async function main(): Promise<void> {
         (label) =>
           `  ${label}: hold p50 ${ms(holdQ(label, 0.5))} ms = request side (arrival → sent to dockerd) ` +
           `p50 ${ms(holdQ(`${label} request`, 0.5))} + response side (dockerd's last byte → client) ` +
-          `p50 ${ms(holdQ(`${label} response`, 0.5))}`,
+          `p50 ${ms(holdQ(`${label} response`, 0.5))}; daemon p50 ${ms(holdQ(`${label} daemon`, 0.5))}`,
       ),
       `estimated added p50 for a create = list's added p50 ${ms(listAdded)} + (create hold p50 − list hold p50) ` +
         `${ms(holdDelta)} = ${ms(listAdded + holdDelta)} ms (bar ≤ 1 ms: ${listAdded + holdDelta <= 1 ? 'MET' : 'MISSED'})`,
