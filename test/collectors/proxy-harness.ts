@@ -36,7 +36,11 @@ export interface HarnessOptions {
   policy?: CallPolicy;
   allowClients?: string[];
   maxCapturedBodyBytes?: number;
-  /** Replaces the memory sink (e.g. one that refuses events). */
+  /**
+   * Replaces the memory sink (e.g. one that refuses events). The harness owns it,
+   * as `dockguard collect` owns its sink: `close()` closes it after the proxy (a
+   * Kafka sink left open keeps its producer's connection, and jest, alive).
+   */
   sink?: AuditSink;
 }
 
@@ -97,7 +101,8 @@ export async function startProxy(o: HarnessOptions): Promise<ProxyHarness> {
     },
     async close() {
       await proxy.close(2000);
-      await memory.close();
+      await base.close();
+      if (base !== memory) await memory.close();
       await consumer;
     },
   };
