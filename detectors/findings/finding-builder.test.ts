@@ -1,6 +1,6 @@
 import { threatFromTags } from './attack';
 import { clientKey } from './client-key';
-import { buildFinding, FINDING_LIMITS, findingId, type FindingInput } from './finding-builder';
+import { boundedJson, buildFinding, FINDING_LIMITS, findingId, type FindingInput } from './finding-builder';
 import { canonicalJson } from './hash';
 import type { RuleInfo } from './rule-info';
 import { severityOf } from './severity';
@@ -86,6 +86,66 @@ describe('finding builder', () => {
     expect(f.dockguard.matched[1]?.value.length).toBe(FINDING_LIMITS.matchedValueChars);
     expect(f.user.name).toBeNull();
     expect(f.dockguard.correlation).toBeNull();
+  });
+
+  it('stays small whatever the event and the details hold: every text bounded, JSON details still JSON', () => {
+    const huge = (c: string): string => c.repeat(1 << 20);
+    const hostile = {
+      source: { ip: huge('1'), port: 1 },
+      host: { name: huge('h') },
+      user: { name: huge('u') },
+      tls: { client: { subject: huge('s') } },
+      http: { request: { method: huge('M') } },
+      url: { path: huge('/'), original: huge('q') },
+      container: { id: huge('c'), image: { name: huge('i') } },
+      process: { command_line: huge('x') },
+      dockguard: { endpoint: huge('e') },
+      collector: { id: huge('k'), mode: huge('m') },
+    };
+    const fields = Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? 'url.original' : 'container.image.name'));
+    const f = buildFinding(
+      input({
+        rule: { ...rule, fields },
+        origin: { time: 1, created: 2, detector: 'd-1', event: hostile },
+        detail: huge('d'),
+        correlation: {
+          type: 'value_count',
+          group: JSON.stringify({ 'source.ip': huge('g') }),
+          window_start: 0,
+          window_end: 1,
+          value: 1,
+          rules: [],
+        },
+        baseline: {
+          kind: 'first_seen',
+          key: huge('b'),
+          observed: huge('o'),
+          expected: JSON.stringify([huge('x')]),
+          score: null,
+        },
+        intel: { indicator: huge('n'), type: 'url', source: huge('f'), field: huge('l') },
+      }),
+    );
+    // no single string over its bound, and the whole finding far below Kafka's default 1 MiB
+    const strings: string[] = [];
+    const walk = (v: unknown): void => {
+      if (typeof v === 'string') strings.push(v);
+      else if (Array.isArray(v)) v.forEach(walk);
+      else if (v !== null && typeof v === 'object') Object.values(v).forEach(walk);
+    };
+    walk(f);
+    expect(Math.max(...strings.map((s) => s.length))).toBeLessThanOrEqual(FINDING_LIMITS.jsonChars);
+    expect(JSON.stringify(f).length).toBeLessThan(128 * 1024);
+    expect(JSON.parse(f.dockguard.correlation!.group)).toMatchObject({ truncated_from_chars: expect.any(Number) });
+    expect(JSON.parse(f.dockguard.baseline!.expected)).toMatchObject({ truncated_from_chars: expect.any(Number) });
+    // the id comes from the trigger, not from the bounded copies
+    expect(f.finding.id).toBe(findingId('sigma', { ...rule, fields }, ['e-1']));
+  });
+
+  it('leaves JSON details under the bound as they are', () => {
+    expect(boundedJson('{"a":1}')).toBe('{"a":1}');
+    const long = JSON.stringify({ a: 'z'.repeat(FINDING_LIMITS.jsonChars) });
+    expect(boundedJson(long).length).toBeLessThanOrEqual(FINDING_LIMITS.jsonChars);
   });
 
   it('keys the client by address, else TLS subject, else user, else collector', () => {

@@ -24,13 +24,24 @@ import { canonicalJson, sha256Hex } from './hash';
 import type { RuleInfo } from './rule-info';
 import { severityOf } from './severity';
 
-/** Bounds that keep one finding small whatever the event or window held. */
+/**
+ * Bounds that keep one finding small whatever the event or window held. A client
+ * controls most of these texts (a URL of up to 1 MiB through the authorization
+ * plugin, an image name, a TLS subject): unbounded, one crafted call could yield a
+ * finding Kafka refuses (max.message.bytes), and the detector would retry its
+ * partition forever. The audit event keeps every value in full (joined by
+ * dockguard.event_ids).
+ */
 export const FINDING_LIMITS = {
   eventIds: 50,
   matchedFields: 32,
   matchedValueChars: 256,
   messageChars: 512,
   commandLineChars: 2048,
+  /** Any other text copied from the event or the detector's details (URL, image, user, keys, indicators). */
+  textChars: 2048,
+  /** Details kept as canonical JSON (correlation group, baseline expectation); valid JSON when cut. */
+  jsonChars: 8192,
 };
 
 export interface FindingOrigin {
@@ -93,6 +104,16 @@ export function matchedFields(event: unknown, fields: readonly string[]): Matche
   return out;
 }
 
+function text(s: string | null): string | null {
+  return s === null ? null : bounded(s, FINDING_LIMITS.textChars);
+}
+
+/** Canonical JSON over the bound becomes a JSON object saying so, with the start of the text. */
+export function boundedJson(json: string, max = FINDING_LIMITS.jsonChars): string {
+  if (json.length <= max) return json;
+  return JSON.stringify({ truncated_from_chars: json.length, start: json.slice(0, Math.max(0, max - 64)) });
+}
+
 function messageOf(input: FindingInput, client: string, endpoint: string | null, method: string | null): string {
   const call = [method, endpoint].filter((x) => x !== null).join(' ');
   const parts = [`${input.rule.name}: client ${client}`];
@@ -134,25 +155,42 @@ export function buildFinding(input: FindingInput): Finding {
     },
     threat: threatOf(input.rule.tags),
     message: messageOf(input, client, endpoint, method),
-    source: { ip: fieldString(ev, 'source.ip'), port: fieldNumber(ev, 'source.port') },
-    host: { name: fieldString(ev, 'host.name') },
-    user: { name: fieldString(ev, 'user.name') },
-    http: { request: { method } },
-    url: { path: fieldString(ev, 'url.path'), original: fieldString(ev, 'url.original') },
-    container: { id: fieldString(ev, 'container.id'), image: { name: fieldString(ev, 'container.image.name') } },
+    source: { ip: text(fieldString(ev, 'source.ip')), port: fieldNumber(ev, 'source.port') },
+    host: { name: text(fieldString(ev, 'host.name')) },
+    user: { name: text(fieldString(ev, 'user.name')) },
+    http: { request: { method: text(method) } },
+    url: { path: text(fieldString(ev, 'url.path')), original: text(fieldString(ev, 'url.original')) },
+    container: {
+      id: text(fieldString(ev, 'container.id')),
+      image: { name: text(fieldString(ev, 'container.image.name')) },
+    },
     process: {
       command_line: commandLine === null ? null : bounded(commandLine, FINDING_LIMITS.commandLineChars),
     },
     dockguard: {
-      endpoint,
-      client_key: client,
+      endpoint: text(endpoint),
+      client_key: bounded(client, FINDING_LIMITS.textChars),
       event_ids: ids,
       event_count: input.eventCount,
       matched: matchedFields(ev, input.rule.fields),
-      correlation: input.correlation ?? null,
-      baseline: input.baseline ?? null,
-      intel: input.intel ?? null,
-      collector: { id: fieldString(ev, 'collector.id'), mode: fieldString(ev, 'collector.mode') },
+      correlation: input.correlation ? { ...input.correlation, group: boundedJson(input.correlation.group) } : null,
+      baseline: input.baseline
+        ? {
+            ...input.baseline,
+            key: bounded(input.baseline.key, FINDING_LIMITS.textChars),
+            observed: bounded(input.baseline.observed, FINDING_LIMITS.textChars),
+            expected: boundedJson(input.baseline.expected),
+          }
+        : null,
+      intel: input.intel
+        ? {
+            indicator: bounded(input.intel.indicator, FINDING_LIMITS.textChars),
+            type: input.intel.type,
+            source: bounded(input.intel.source, FINDING_LIMITS.textChars),
+            field: bounded(input.intel.field, FINDING_LIMITS.textChars),
+          }
+        : null,
+      collector: { id: text(fieldString(ev, 'collector.id')), mode: text(fieldString(ev, 'collector.mode')) },
     },
   };
 }
