@@ -131,21 +131,58 @@ export function compileStringTest(pattern: SigmaString, cased: boolean): StringT
   const pick = cased ? (raw: string): string => raw : (_raw: string, lower?: string): string => lower as string;
   const n = toks.length;
   const first = toks[0];
-  const last = toks[n - 1];
   if (n === 0) return (raw) => raw === '';
   if (n === 1 && first === STAR) return () => true;
   if (toks.every((t) => typeof t === 'string' || t === STAR)) {
-    if (n === 1 && typeof first === 'string') return cased ? (raw) => raw === first : (_r, l) => l === first;
-    if (n === 2 && first === STAR && typeof last === 'string')
-      return cased ? (raw) => raw.endsWith(last) : (_r, l) => l.endsWith(last);
-    if (n === 2 && last === STAR && typeof first === 'string')
-      return cased ? (raw) => raw.startsWith(first) : (_r, l) => l.startsWith(first);
-    const mid = toks[1];
-    if (n === 3 && first === STAR && last === STAR && typeof mid === 'string')
-      return cased ? (raw) => raw.includes(mid) : (_r, l) => l.includes(mid);
+    const simple = shapeOf(toks);
+    if (simple) {
+      const text = simple.text;
+      switch (simple.shape) {
+        case 'eq':
+          return cased ? (raw) => raw === text : (_r, l) => l === text;
+        case 'ends':
+          return cased ? (raw) => raw.endsWith(text) : (_r, l) => l.endsWith(text);
+        case 'starts':
+          return cased ? (raw) => raw.startsWith(text) : (_r, l) => l.startsWith(text);
+        case 'contains':
+          return cased ? (raw) => raw.includes(text) : (_r, l) => l.includes(text);
+      }
+    }
     return starGlob(toks as (string | typeof STAR)[], pick);
   }
   return charGlob(toks, pick);
+}
+
+/** How compileStringTest places a one-literal pattern: ===, startsWith, endsWith or includes. */
+export type LiteralShape = 'eq' | 'starts' | 'ends' | 'contains';
+
+/** Star-collapsed, normalized tokens of one of the four one-literal shapes, or undefined. */
+function shapeOf(toks: readonly Token[]): { shape: LiteralShape; text: string } | undefined {
+  const n = toks.length;
+  const first = toks[0];
+  const last = toks[n - 1];
+  if (n === 1 && typeof first === 'string') return { shape: 'eq', text: first };
+  if (n === 2 && first === STAR && typeof last === 'string') return { shape: 'ends', text: last };
+  if (n === 2 && last === STAR && typeof first === 'string') return { shape: 'starts', text: first };
+  const mid = toks[1];
+  if (n === 3 && first === STAR && last === STAR && typeof mid === 'string') return { shape: 'contains', text: mid };
+  return undefined;
+}
+
+/**
+ * When compileStringTest(pattern, cased) is one of ===, startsWith, endsWith or
+ * includes with one literal: that shape and the literal, as the test compares it
+ * (folded unless `cased`) with the value (folded unless `cased`). Lets a list of
+ * such values be tested in one loop (value-compiler.ts).
+ */
+export function literalShape(pattern: SigmaString, cased: boolean): { shape: LiteralShape; text: string } | undefined {
+  const toks: Token[] = [];
+  for (const t of pattern.tokens) {
+    if (t === STAR && toks[toks.length - 1] === STAR) continue;
+    if (typeof t !== 'string' && t !== STAR) return undefined;
+    toks.push(typeof t === 'string' ? (cased ? t : fold(t)) : t);
+  }
+  return shapeOf(toks);
 }
 
 /** `lit*lit*lit` — leftmost-greedy placement of the middle parts is exact for star-only globs. */

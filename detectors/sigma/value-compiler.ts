@@ -27,7 +27,7 @@ import {
 } from './modifiers';
 import { regexNeedles } from './regex-needles';
 import { compileSafeRegex } from './safe-regex';
-import { compileStringTest, SigmaString, type StringTest } from './sigma-string';
+import { compileStringTest, literalShape, SigmaString, type LiteralShape, type StringTest } from './sigma-string';
 import type { YamlPath } from './yaml-source';
 
 export interface CompileEnv {
@@ -59,6 +59,8 @@ interface Alt {
   /** the needles are whole values: a match's folded value equals one of them */
   exact?: boolean;
   cost: number;
+  /** the tester is anyStr(compileStringTest(…)) of one literal in this shape (see literalShape) */
+  lit?: { shape: LiteralShape; text: string };
 }
 
 const TIME_PARTS: Record<string, (d: Date) => number> = {
@@ -441,7 +443,13 @@ export function compileItem(
       case 'bool': {
         const text = v.t === 'num' ? String(v.n) : v.b ? 'true' : 'false';
         const s = SigmaString.literal(text);
-        return { tester: anyStr(compileStringTest(s, cased), cased), needles: [fold(text)], exact: true, cost: 1 };
+        return {
+          tester: anyStr(compileStringTest(s, cased), cased),
+          needles: [fold(text)],
+          exact: true,
+          cost: 1,
+          lit: literalShape(s, cased),
+        };
       }
       case 'str': {
         const frag = v.s.literalFragments()[0];
@@ -450,6 +458,7 @@ export function compileItem(
           needles: frag ? [fold(frag)] : null,
           exact: !v.s.hasWildcards(),
           cost: v.s.hasWildcards() ? 3 : 2,
+          lit: literalShape(v.s, cased),
         };
       }
     }
@@ -460,10 +469,7 @@ export function compileItem(
     alts.length === 1
       ? (alts[0] as Alt)
       : {
-          tester: (fv, ctx) => {
-            for (const a of alts) if (a.tester(fv, ctx)) return true;
-            return false;
-          },
+          tester: literalsTester(alts, cased) ?? anyAlt(alts),
           needles: null,
           cost: alts.reduce((s, a) => s + a.cost, 0),
         };
@@ -483,6 +489,47 @@ export function compileItem(
   };
   if (has('all') && !negate) return and(groups.map(build));
   return build(groups.flat());
+}
+
+function anyAlt(alts: readonly Alt[]): LeafTester {
+  return (fv, ctx) => {
+    for (const a of alts) if (a.tester(fv, ctx)) return true;
+    return false;
+  };
+}
+
+/**
+ * A list of one-literal values (`Image|endswith: [a, b, …]`) as one loop over
+ * the field's strings and the literals, instead of a tester call per value:
+ * true for exactly the values anyAlt(alts) is true for (each alternative is
+ * anyStr of ===, startsWith, endsWith or includes of its literal). Undefined
+ * when an alternative is anything else.
+ */
+function literalsTester(alts: readonly Alt[], cased: boolean): LeafTester | undefined {
+  const eq = new Set<string>();
+  const starts: string[] = [];
+  const ends: string[] = [];
+  const contains: string[] = [];
+  for (const a of alts) {
+    if (!a.lit) return undefined;
+    const t = a.lit.text;
+    if (a.lit.shape === 'eq') eq.add(t);
+    else (a.lit.shape === 'starts' ? starts : a.lit.shape === 'ends' ? ends : contains).push(t);
+  }
+  const anyEq = eq.size > 0;
+  return (fv) => {
+    const strs = fv.strs;
+    if (strs.length === 0) return false;
+    const xs = cased ? strs : fv.lowers;
+    for (let i = 0; i < xs.length; i++) {
+      const x = xs[i] as string;
+      if (anyEq && eq.has(x)) return true;
+      for (let k = 0; k < starts.length; k++) if (x.startsWith(starts[k] as string)) return true;
+      for (let k = 0; k < ends.length; k++) if (x.endsWith(ends[k] as string)) return true;
+      for (let k = 0; k < contains.length; k++) if (x.includes(contains[k] as string)) return true;
+    }
+    return false;
+  };
 }
 
 function keywordLeaf(tester: LeafTester, needles: string[] | null, cost: number): Leaf {
