@@ -52,7 +52,7 @@ function addVariant(u: number): void {
 export class AhoCorasick {
   // build-time trie
   private trie: Array<Map<number, number>> | undefined = [new Map()];
-  private readonly endsList: Array<number[] | undefined> = [undefined];
+  private endsList: Array<number[] | undefined> = [undefined];
   // scan-time structure
   private classOf = new Uint16Array(0);
   private classes = 1;
@@ -73,6 +73,8 @@ export class AhoCorasick {
   /** the classes of surrogate code units that occur in needles */
   private readonly surrogateClass = new Map<number, number>();
   private nodes = 1;
+  /** nodes numbered from here on have output, those below none (see relabel) */
+  private firstReporting = 1;
   private readonly needles: Array<[string, number]> = [];
   /** per node: the epoch its output chain was last reported in */
   private reported = new Uint32Array(0);
@@ -189,14 +191,16 @@ export class AhoCorasick {
     for (let v = 0; v < n; v++) out[v] = this.endsList[v] ? v : (dict[v] as number);
     this.out = out;
     this.reported = new Uint32Array(n);
+    const bfs = this.relabel(order);
     // full table: parents before children (BFS order), so a failure row is ready when used
     const wide = n > 0xffff;
     const cols = this.dfaCols;
     if (n * cols * (wide ? 4 : 2) <= DFA_MAX_BYTES) {
       const delta = wide ? new Int32Array(n * cols) : new Uint16Array(n * cols);
-      for (const v of order) {
+      const relabeled = this.fail;
+      for (const v of bfs) {
         const row = v * cols;
-        const frow = (fail[v] as number) * cols;
+        const frow = (relabeled[v] as number) * cols;
         for (let k = 1; k < cols; k++) {
           const t = this.step(v, k);
           delta[row + k] = v === 0 ? Math.max(t, 0) : t >= 0 ? t : (delta[frow + k] as number);
@@ -235,6 +239,55 @@ export class AhoCorasick {
     this.shift = shift;
   }
 
+  /**
+   * Renumbers the nodes: those without output first, then those with output
+   * (`firstReporting` on), each part breadth first. A scan then knows from the
+   * node number alone whether there is anything to report, without loading
+   * `out` for every character (a cache miss in a large automaton). Returns the
+   * breadth-first order in the new numbers (parents before children).
+   */
+  private relabel(order: readonly number[]): number[] {
+    const n = this.nodes;
+    const oldOut = this.out;
+    const id = new Int32Array(n);
+    let next = 0;
+    for (const v of order) if ((oldOut[v] as number) <= 0) id[v] = next++;
+    this.firstReporting = next;
+    for (const v of order) if ((oldOut[v] as number) > 0) id[v] = next++;
+    const map = (x: number): number => (x < 0 ? x : (id[x] as number));
+    const first = new Int32Array(n);
+    const count = new Uint16Array(n);
+    const keys = new Uint16Array(this.keys.length);
+    const targets = new Int32Array(this.targets.length);
+    const fail = new Int32Array(n);
+    const dict = new Int32Array(n);
+    const out = new Int32Array(n);
+    const ends: Array<number[] | undefined> = new Array<number[] | undefined>(n);
+    let at = 0;
+    for (let v = 0; v < n; v++) {
+      const w = id[v] as number;
+      fail[w] = map(this.fail[v] as number);
+      dict[w] = map(this.dict[v] as number);
+      out[w] = map(oldOut[v] as number);
+      ends[w] = this.endsList[v];
+    }
+    // edges grouped by new node number, in the same (class) order
+    const byNew = new Int32Array(n);
+    for (let v = 0; v < n; v++) byNew[id[v] as number] = v;
+    for (let w = 0; w < n; w++) {
+      const v = byNew[w] as number;
+      first[w] = at;
+      count[w] = this.count[v] as number;
+      for (let e = this.first[v] as number, end = e + (this.count[v] as number); e < end; e++) {
+        keys[at] = this.keys[e] as number;
+        targets[at++] = id[this.targets[e] as number] as number;
+      }
+    }
+    for (let k = 0; k < this.rootNext.length; k++) this.rootNext[k] = map(this.rootNext[k] as number);
+    Object.assign(this, { first, count, keys, targets, fail, dict, out, endsList: ends });
+    return order.map((v) => id[v] as number);
+  }
+
   /** Transition from `v` on alphabet class `k`, or -1 (the root never fails: 0). */
   private step(v: number, k: number): number {
     if (v === 0) return this.rootNext[k] as number;
@@ -261,6 +314,7 @@ export class AhoCorasick {
     const classOf = this.classOf;
     const reported = this.reported;
     const out = this.out;
+    const rep = this.firstReporting;
     const delta = this.delta;
     const cols = this.dfaCols;
     let v = 0;
@@ -276,11 +330,14 @@ export class AhoCorasick {
         if (k === SURROGATE) return false;
         v = this.follow(v, k);
       }
-      const o = out[v] as number;
-      // a short literal can end at almost every character: report each output chain once per epoch
-      if (o > 0 && (epoch === 0 || reported[o] !== epoch)) {
-        if (epoch !== 0) reported[o] = epoch;
-        this.report(o, hit);
+      // nodes with output are numbered last: most characters need no load of `out`
+      if (v >= rep) {
+        const o = out[v] as number;
+        // a short literal can end at almost every character: report each output chain once per epoch
+        if (epoch === 0 || reported[o] !== epoch) {
+          if (epoch !== 0) reported[o] = epoch;
+          this.report(o, hit);
+        }
       }
     }
     return true;
@@ -295,6 +352,7 @@ export class AhoCorasick {
     const classOf = this.classOf;
     const reported = this.reported;
     const out = this.out;
+    const rep = this.firstReporting;
     const delta = this.delta;
     const cols = this.dfaCols;
     const last = this.minLength - 1;
@@ -324,10 +382,12 @@ export class AhoCorasick {
         if (k === SURROGATE) return false;
         v = this.follow(v, k);
       }
-      const o = out[v] as number;
-      if (o > 0 && (epoch === 0 || reported[o] !== epoch)) {
-        if (epoch !== 0) reported[o] = epoch;
-        this.report(o, hit);
+      if (v >= rep) {
+        const o = out[v] as number;
+        if (epoch === 0 || reported[o] !== epoch) {
+          if (epoch !== 0) reported[o] = epoch;
+          this.report(o, hit);
+        }
       }
     }
     return true;
