@@ -277,4 +277,39 @@ describe('changes', () => {
     store.put('b1', 'C', st(8), 3);
     expect(store.drain().map((c) => c.key)).toEqual([key('b1', 'C')]);
   });
+
+  it('keep LRU order when the most recent key recurs, is evicted, expired or restored (vs a model)', () => {
+    const st = (l: number): BaselineState => ({ k: 'r', c: 0, n: 1, l, w: 0, x: 1, m: 0, s: 0, h: 0, a: -1 });
+    let seed = 7;
+    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) >>> 0) % n;
+    const store = new BaselineStore();
+    let model: string[] = []; // least recently changed first
+    const times = new Map<string, number>();
+    for (let i = 0; i < 5000; i++) {
+      const op = rnd(20);
+      if (op === 0) {
+        // restore through a replay of a drain: same order
+        const replayed = new BaselineStore();
+        for (const [id, k, s] of store.entries()) replayed.apply(JSON.stringify([id, k]), encodeBaselineState(s));
+        expect([...replayed.entries()].map(([, k]) => k)).toEqual(model);
+        continue;
+      }
+      if (op === 1) {
+        // keys changed before the cut-off go, from the least recent up to the first younger one
+        const cut = i - rnd(30);
+        store.expire('b', cut);
+        while (model.length > 0 && (times.get(model[0] as string) as number) < cut) model.shift();
+        expect([...store.entries()].map(([, x]) => x)).toEqual(model);
+        continue;
+      }
+      // a burst: the same key several times in a row, often
+      const k = `k${rnd(op < 10 ? 3 : 12)}`;
+      store.put('b', k, st(i), 8);
+      times.set(k, i);
+      model = model.filter((x) => x !== k);
+      model.push(k);
+      if (model.length > 8) model.shift();
+      expect([...store.entries()].map(([, x]) => x)).toEqual(model);
+    }
+  });
 });

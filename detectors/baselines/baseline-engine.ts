@@ -5,7 +5,7 @@
  */
 import { canonicalJson } from '../findings/hash';
 import { clientKey } from '../findings/client-key';
-import { fieldString, fieldValues } from '../findings/event-fields';
+import { fieldReader, fieldString } from '../findings/event-fields';
 import type { BaselineDef } from './baseline-config';
 import { judgeFirstSeen, judgeRate, judgeTime, type Judgement } from './baseline-kinds';
 import type { BaselineState, BaselineStore, FirstSeenState, RateState, TimeState } from './baseline-state';
@@ -19,8 +19,24 @@ export interface Deviation extends Judgement {
 
 const EMPTY_GEO = new GeoIpTable();
 const KEY_MEMO_MAX = 4096;
+const NO_DEVIATIONS: readonly Deviation[] = Object.freeze([]);
 
-type Memo = Map<string, readonly string[]>;
+/** A field's values for this event: a lone value as itself (no array per event for the usual case). */
+type Vals = string | readonly string[];
+
+/**
+ * A baseline with its fields resolved to slots of the engine's per-event value
+ * table: the baselines mostly read the same fields (client, host.name, the
+ * endpoint), each read once per event, without a map per event.
+ */
+interface Plan {
+  def: BaselineDef;
+  filter: readonly (readonly [slot: number, accepted: readonly string[]])[];
+  keyFields: readonly string[];
+  keySlots: readonly number[];
+  /** first_seen: the value field's slot; geography: the country or ASN slot; else -1 */
+  value: number;
+}
 
 /**
  * `{"field":value}` as one flat string: a key is kept for as long as its state, and
@@ -34,8 +50,14 @@ function flatKey(field: string, value: unknown): string {
 const geoQuiet = (v: string): boolean => v === 'private' || v === 'unknown';
 
 export class BaselineEngine {
-  /** This event's field values (emptied per event): the baselines mostly key by the same fields. */
-  private readonly memo: Memo = new Map();
+  private readonly plans: Plan[];
+  /** slot → how to read the field from an event (computed fields: client, geo.*) */
+  private readonly readers: ((event: unknown) => Vals)[] = [];
+  private readonly slots = new Map<string, number>();
+  /** This event's values by slot (undefined: not read yet); emptied per event, so nothing is kept past a call. */
+  private readonly vals: (Vals | undefined)[] = [];
+  /** A lone value as a list for judgeFirstSeen (which keeps neither the list nor the value). */
+  private readonly one: string[] = [''];
   /**
    * Key field → value → the key's canonical JSON, for one-field keys: the same few
    * clients and hosts recur on every event, and a key built once also keeps its
@@ -46,29 +68,70 @@ export class BaselineEngine {
   constructor(
     readonly defs: readonly BaselineDef[],
     private readonly geo: GeoIpTable = EMPTY_GEO,
-  ) {}
-
-  /**
-   * Values of a key or value field: `client` and `geo.*` are computed, the rest read
-   * from the event. `memo` holds this event's answers: the baselines mostly key by
-   * the same fields (client), which are then resolved once per event, not per baseline.
-   */
-  private valuesOf(event: unknown, field: string, memo?: Map<string, readonly string[]>): readonly string[] {
-    const known = memo?.get(field);
-    if (known) return known;
-    let vals: readonly string[];
-    if (field === 'client') vals = [clientKey(event)];
-    else if (field === 'geo.country' || field === 'geo.asn') {
-      const g = this.geo.lookup(fieldString(event, 'source.ip'));
-      vals = [field === 'geo.country' ? g.country : g.asn];
-    } else vals = fieldValues(event, field);
-    memo?.set(field, vals);
-    return vals;
+  ) {
+    this.plans = defs.map((def) => this.plan(def));
   }
 
-  private admits(def: BaselineDef, event: unknown, memo?: Memo): boolean {
-    for (const [field, accepted] of def.filter) {
-      const vals = this.valuesOf(event, field, memo);
+  private plan(def: BaselineDef): Plan {
+    return {
+      def,
+      filter: def.filter.map(([field, accepted]) => [this.slot(field), accepted] as const),
+      keyFields: def.key,
+      keySlots: def.key.map((f) => this.slot(f)),
+      value:
+        def.kind === 'geography'
+          ? this.slot(def.value === 'asn' ? 'geo.asn' : 'geo.country')
+          : def.kind === 'first_seen'
+            ? this.slot(def.value)
+            : -1,
+    };
+  }
+
+  /** The key of `def` (one of this engine's, or not) for an event, as evaluate computes it. */
+  keyOf(def: BaselineDef, event: unknown): string {
+    const plan = this.plans.find((p) => p.def === def) ?? this.plan(def);
+    this.vals.fill(undefined);
+    const key = this.planKey(plan, event);
+    this.vals.fill(undefined);
+    return key;
+  }
+
+  /**
+   * The slot of a key, value or filter field: `client` and `geo.*` are computed, the
+   * rest read from the event (a lone string as itself, else as fieldValues).
+   */
+  private slot(field: string): number {
+    const known = this.slots.get(field);
+    if (known !== undefined) return known;
+    let read: (event: unknown) => Vals;
+    if (field === 'client') read = clientKey;
+    else if (field === 'geo.country') read = (e) => this.geo.lookup(fieldString(e, 'source.ip')).country;
+    else if (field === 'geo.asn') read = (e) => this.geo.lookup(fieldString(e, 'source.ip')).asn;
+    else read = fieldReader(field);
+    const slot = this.readers.length;
+    this.readers.push(read);
+    this.vals.push(undefined);
+    this.slots.set(field, slot);
+    return slot;
+  }
+
+  /** This event's values of the slot's field, read on first use. */
+  private read(event: unknown, slot: number): Vals {
+    let v = this.vals[slot];
+    if (v === undefined) {
+      v = (this.readers[slot] as (event: unknown) => Vals)(event);
+      this.vals[slot] = v;
+    }
+    return v;
+  }
+
+  private admits(plan: Plan, event: unknown): boolean {
+    for (const [slot, accepted] of plan.filter) {
+      const vals = this.read(event, slot);
+      if (typeof vals === 'string') {
+        if (!accepted.includes(vals)) return false;
+        continue;
+      }
       let any = false;
       for (const v of vals)
         if (accepted.includes(v)) {
@@ -81,19 +144,22 @@ export class BaselineEngine {
   }
 
   /** The key as canonical JSON of key field → value (null when absent, a list when several). */
-  keyOf(def: BaselineDef, event: unknown, memo?: Map<string, readonly string[]>): string {
-    if (def.key.length === 0) return '{}';
+  private planKey(plan: Plan, event: unknown): string {
+    const slots = plan.keySlots;
+    if (slots.length === 0) return '{}';
     // one field with one value (the usual case): the canonical form built directly, once per value
-    if (def.key.length === 1) {
-      const f = def.key[0] as string;
-      const vals = this.valuesOf(event, f, memo);
+    if (slots.length === 1) {
+      const f = plan.keyFields[0] as string;
+      const vals = this.read(event, slots[0] as number);
+      if (typeof vals === 'string') return this.oneKey(f, vals);
       if (vals.length === 1) return this.oneKey(f, vals[0] as string);
       return flatKey(f, vals.length === 0 ? null : vals);
     }
     const k: Record<string, string | readonly string[] | null> = {};
-    for (const f of def.key) {
-      const vals = this.valuesOf(event, f, memo);
-      k[f] = vals.length === 0 ? null : vals.length === 1 ? (vals[0] as string) : vals;
+    for (let i = 0; i < slots.length; i++) {
+      const vals = this.read(event, slots[i] as number);
+      k[plan.keyFields[i] as string] =
+        typeof vals === 'string' ? vals : vals.length === 0 ? null : vals.length === 1 ? (vals[0] as string) : vals;
     }
     return canonicalJson(k);
   }
@@ -113,23 +179,26 @@ export class BaselineEngine {
     return key;
   }
 
-  evaluate(event: unknown, t: number, store: BaselineStore): Deviation[] {
-    const out: Deviation[] = [];
-    const memo = this.memo;
-    memo.clear();
-    for (const def of this.defs) {
-      if (def.filter.length > 0 && !this.admits(def, event, memo)) continue;
-      const key = this.keyOf(def, event, memo);
+  /** The deviations of this event (a shared empty list when none: the usual case; never to be written to). */
+  evaluate(event: unknown, t: number, store: BaselineStore): readonly Deviation[] {
+    let out: Deviation[] | undefined;
+    const vals = this.vals;
+    vals.fill(undefined); // after an exception in a previous call
+    for (const plan of this.plans) {
+      const def = plan.def;
+      if (plan.filter.length > 0 && !this.admits(plan, event)) continue;
+      const key = this.planKey(plan, event);
       const prev = store.get(def.id, key);
-      const s = this.judge(def, event, t, prev, store, memo);
+      const s = this.judge(plan, event, t, prev, store);
       if (!s) continue;
       store.put(def.id, key, s, def.params.maxKeys);
       const judged = this.judged;
       if (judged.length === 0) continue;
-      for (const j of judged) out.push({ ...j, def, key });
+      for (const j of judged) (out ??= []).push({ ...j, def, key });
     }
-    memo.clear(); // the event's values are not kept past the call
-    return out;
+    vals.fill(undefined); // the event's values are not kept past the call
+    this.one[0] = '';
+    return out ?? NO_DEVIATIONS;
   }
 
   /** Forgets keys idle longer than each baseline's key_ttl. */
@@ -141,27 +210,31 @@ export class BaselineEngine {
   private judged: readonly Judgement[] = [];
 
   private judge(
-    def: BaselineDef,
+    plan: Plan,
     event: unknown,
     t: number,
     prev: BaselineState | undefined,
     store: BaselineStore,
-    memo: Memo,
   ): BaselineState | undefined {
+    const def = plan.def;
     const p = def.params;
     switch (def.kind) {
       case 'first_seen':
       case 'geography': {
-        let values: readonly string[];
         let quiet: ((v: string) => boolean) | undefined;
         if (def.kind === 'geography') {
           if (fieldString(event, 'source.ip') === null) return undefined; // no address, no place
-          values = this.valuesOf(event, def.value === 'asn' ? 'geo.asn' : 'geo.country', memo);
           quiet = geoQuiet;
+        }
+        const vals = this.read(event, plan.value);
+        let values: readonly string[];
+        if (typeof vals === 'string') {
+          this.one[0] = vals;
+          values = this.one;
         } else {
-          values = this.valuesOf(event, def.value, memo);
+          values = vals;
           // distinct values, at most 16 (one value: nothing to do)
-          if (values.length > 1) values = [...new Set(values)].slice(0, 16);
+          if (def.kind === 'first_seen' && values.length > 1) values = [...new Set(values)].slice(0, 16);
         }
         if (values.length === 0) return undefined;
         const s: FirstSeenState = prev?.k === 'f' ? prev : { k: 'f', c: t, n: 0, l: t, v: new Map() };

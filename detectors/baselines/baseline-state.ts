@@ -116,8 +116,17 @@ export function baselineStateKey(baselineId: string, key: string): string {
   return JSON.stringify([baselineId, key]);
 }
 
+/** One baseline's keys, in order of last change (least recently changed first). */
+interface KeyTable {
+  keys: Map<string, BaselineState>;
+  /** The most recently changed key (the map's last), while it is known. */
+  last: string | undefined;
+  /** This baseline's entry of the store's dirty map since the last drain (no lookup by id per change). */
+  dirty: Map<string, number> | undefined;
+}
+
 export class BaselineStore {
-  private readonly perBaseline = new Map<string, Map<string, BaselineState>>();
+  private readonly perBaseline = new Map<string, KeyTable>();
   /**
    * baseline id → keys changed since the last drain → the change's sequence number
    * (no string building on the hot path). The number gives the order of last change
@@ -129,62 +138,66 @@ export class BaselineStore {
   readonly counters: BaselineCounters = { evictedKeys: 0, expiredKeys: 0, evictedValues: 0 };
 
   get(baselineId: string, key: string): BaselineState | undefined {
-    return this.perBaseline.get(baselineId)?.get(key);
+    return this.perBaseline.get(baselineId)?.keys.get(key);
   }
 
   /** Stores `state` as the most recently changed key; evicts the least recently changed over `maxKeys`. */
   put(baselineId: string, key: string, state: BaselineState, maxKeys: number): void {
-    let m = this.perBaseline.get(baselineId);
-    if (!m) {
-      m = new Map();
-      this.perBaseline.set(baselineId, m);
+    let t = this.perBaseline.get(baselineId);
+    if (!t) {
+      t = { keys: new Map(), last: undefined, dirty: undefined };
+      this.perBaseline.set(baselineId, t);
     }
-    m.delete(key);
-    m.set(key, state);
-    this.mark(baselineId, key);
+    const m = t.keys;
+    // already the most recently changed key (one client's burst): it keeps its place, no delete and re-insert
+    if (t.last === key) m.set(key, state);
+    else {
+      m.delete(key);
+      m.set(key, state);
+      t.last = key;
+    }
+    this.mark(baselineId, t, key);
     while (m.size > maxKeys) {
       const oldest = m.keys().next();
       if (oldest.done) break;
-      m.delete(oldest.value);
-      this.mark(baselineId, oldest.value);
+      this.remove(baselineId, t, oldest.value);
       this.counters.evictedKeys++;
     }
   }
 
   /** Forgets keys whose last event is older than `before`; the map is in change order, so it stops at the first younger one. */
   expire(baselineId: string, before: number): void {
-    const m = this.perBaseline.get(baselineId);
-    if (!m) return;
-    for (const [key, s] of m) {
+    const t = this.perBaseline.get(baselineId);
+    if (!t) return;
+    for (const [key, s] of t.keys) {
       if (s.l >= before) break;
-      m.delete(key);
-      this.mark(baselineId, key);
+      this.remove(baselineId, t, key);
       this.counters.expiredKeys++;
     }
   }
 
   /** Drops the state of baselines no longer loaded. */
   retain(ids: ReadonlySet<string>): void {
-    for (const [id, m] of this.perBaseline)
+    for (const [id, t] of this.perBaseline)
       if (!ids.has(id)) {
-        for (const key of m.keys()) this.mark(id, key);
+        for (const key of t.keys.keys()) this.mark(id, t, key);
         this.perBaseline.delete(id);
       }
   }
 
   get size(): number {
     let n = 0;
-    for (const m of this.perBaseline.values()) n += m.size;
+    for (const t of this.perBaseline.values()) n += t.keys.size;
     return n;
   }
 
   sizeOf(baselineId: string): number {
-    return this.perBaseline.get(baselineId)?.size ?? 0;
+    return this.perBaseline.get(baselineId)?.keys.size ?? 0;
   }
 
   /** Every entry, each baseline's keys in change order. */
   *entries(): Iterable<[string, string, BaselineState]> {
-    for (const [id, m] of this.perBaseline) for (const [key, s] of m) yield [id, key, s];
+    for (const [id, t] of this.perBaseline) for (const [key, s] of t.keys) yield [id, key, s];
   }
 
   /** Every entry encoded, as snapshot records (in the order `apply` must replay them). */
@@ -201,6 +214,7 @@ export class BaselineStore {
         out.push({ key: baselineStateKey(id, key), value: s === undefined ? null : encodeBaselineState(s) });
       }
     this.dirty.clear();
+    for (const t of this.perBaseline.values()) t.dirty = undefined;
     this.seq = 0;
     return out;
   }
@@ -211,24 +225,39 @@ export class BaselineStore {
     if (!Array.isArray(parsed) || typeof parsed[0] !== 'string' || typeof parsed[1] !== 'string')
       throw restoreError(`bad baseline state key ${stateKey}`);
     const [id, key] = parsed as [string, string];
-    let m = this.perBaseline.get(id);
+    let t = this.perBaseline.get(id);
     if (value === null) {
-      m?.delete(key);
+      if (t) {
+        t.keys.delete(key);
+        if (t.last === key) t.last = undefined;
+      }
       return;
     }
-    if (!m) {
-      m = new Map();
-      this.perBaseline.set(id, m);
+    const state = decodeBaselineState(value);
+    if (!t) {
+      t = { keys: new Map(), last: undefined, dirty: undefined };
+      this.perBaseline.set(id, t);
     }
-    m.delete(key);
-    m.set(key, decodeBaselineState(value));
+    t.keys.delete(key);
+    t.keys.set(key, state);
+    t.last = key;
   }
 
-  private mark(baselineId: string, key: string): void {
-    let keys = this.dirty.get(baselineId);
+  private remove(baselineId: string, t: KeyTable, key: string): void {
+    t.keys.delete(key);
+    if (t.last === key) t.last = undefined;
+    this.mark(baselineId, t, key);
+  }
+
+  private mark(baselineId: string, t: KeyTable, key: string): void {
+    let keys = t.dirty;
     if (!keys) {
-      keys = new Map<string, number>();
-      this.dirty.set(baselineId, keys);
+      keys = this.dirty.get(baselineId);
+      if (!keys) {
+        keys = new Map<string, number>();
+        this.dirty.set(baselineId, keys);
+      }
+      t.dirty = keys;
     }
     keys.set(key, ++this.seq);
   }
