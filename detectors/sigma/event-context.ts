@@ -57,20 +57,22 @@ class Values implements FieldValues {
     readonly strs: string[],
   ) {}
   get lowers(): string[] {
-    if (this.lowerCache === undefined) this.lowerCache = this.strs.map(fold);
+    if (this.lowerCache === undefined) {
+      const strs = this.strs;
+      // one string is the common case: no map() callback
+      this.lowerCache = strs.length === 1 ? [fold(strs[0] as string)] : strs.map(fold);
+    }
     return this.lowerCache;
   }
 }
 
+/**
+ * `raw` is the caller's fresh array of the values found, never changed after
+ * this call (field-plan.ts and resolveRaw build a new one per event and field):
+ * one string, the common case, is kept as both leaves and strings.
+ */
 function makeValues(raw: unknown[]): FieldValues {
-  if (raw.length === 1) {
-    const v = raw[0];
-    // the common case, one string: leaves and strings are the same array
-    if (typeof v === 'string') {
-      const one = [v];
-      return new Values(true, one, one);
-    }
-  }
+  if (raw.length === 1 && typeof raw[0] === 'string') return new Values(true, raw, raw as string[]);
   const leaves: unknown[] = [];
   for (const r of raw) flattenInto(r, leaves, 0);
   const strs: string[] = [];
