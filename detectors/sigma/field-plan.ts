@@ -9,6 +9,14 @@
 
 export interface PlanNode {
   children: Map<string, PlanNode>;
+  /**
+   * A memo of `children` lookups by key position: events of one shape list the
+   * same keys in the same order, so the walk compares the key at position i with
+   * the one seen there last (one comparison of internalized strings) before
+   * asking the map. Pure cache: a different key is looked up and remembered.
+   */
+  seenKeys: string[];
+  seenKids: Array<PlanNode | undefined>;
   /** fields whose dotted path ends here */
   pathEnds: number[];
   /** fields whose whole name is this top-level key */
@@ -16,7 +24,7 @@ export interface PlanNode {
 }
 
 function node(): PlanNode {
-  return { children: new Map(), pathEnds: [], keyEnds: [] };
+  return { children: new Map(), seenKeys: [], seenKids: [], pathEnds: [], keyEnds: [] };
 }
 
 export class FieldPlan {
@@ -59,6 +67,20 @@ export class FieldPlan {
 
 const hasOwn = Object.prototype.hasOwnProperty;
 const MAX_DEPTH = 32;
+/** keys per plan node whose lookups are remembered by position */
+const SEEN_KEYS = 64;
+
+/** The child of `n` at `key`, the `i`-th key of the object being walked (see PlanNode.seenKeys). */
+function childAt(n: PlanNode, key: string, i: number): PlanNode | undefined {
+  if (i < SEEN_KEYS) {
+    if (n.seenKeys[i] === key) return n.seenKids[i];
+    const child = n.children.get(key);
+    n.seenKeys[i] = key;
+    n.seenKids[i] = child;
+    return child;
+  }
+  return n.children.get(key);
+}
 
 export interface Collected {
   /** per field id: the raw values found (valid for the ids in `found` only) */
@@ -116,9 +138,10 @@ export class FieldCollector implements Collected {
     }
     const root = event as Record<string, unknown>;
     const rootPlan = this.plan.root;
+    let i = 0;
     for (const key in root) {
       if (!hasOwn.call(root, key)) continue;
-      const child = rootPlan.children.get(key);
+      const child = childAt(rootPlan, key, i++);
       const value = root[key];
       if (child) {
         for (const id of child.keyEnds) this.push(this.byKey, this.keyStamp, id, value);
@@ -169,9 +192,10 @@ export class FieldCollector implements Collected {
       return;
     }
     const obj = value as Record<string, unknown>;
+    let i = 0;
     for (const key in obj) {
       if (!hasOwn.call(obj, key)) continue;
-      const child = n.children.get(key);
+      const child = childAt(n, key, i++);
       if (child) this.visit(obj[key], child, depth + 1);
       else if (this.onString) this.visitAll(obj[key], depth + 1);
     }

@@ -1,0 +1,53 @@
+import { resolveRaw } from './event-context';
+import { FieldCollector, FieldPlan } from './field-plan';
+
+/** mulberry32: a seeded generator of integers in [0, n) */
+function ints(seed: number): (n: number) => number {
+  let a = seed >>> 0;
+  return (n) => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+  };
+}
+
+const FIELDS = ['a', 'a.b', 'a.b.c', 'a.d', 'x.y', 'x', 'q.r.s', 'k'];
+const KEYS = ['a', 'b', 'c', 'd', 'x', 'y', 'q', 'r', 's', 'k', 'z', 'a.b', 'x.y'];
+
+describe('FieldCollector', () => {
+  it('collects what resolveRaw finds, over events whose keys come in changing orders and shapes', () => {
+    const rnd = ints(7);
+    const plan = new FieldPlan(FIELDS);
+    const collector = new FieldCollector(plan);
+    const value = (depth: number): unknown => {
+      const r = rnd(10);
+      if (depth > 3 || r < 4) return rnd(2) === 0 ? `v${rnd(5)}` : rnd(9);
+      if (r < 6) return Array.from({ length: rnd(3) }, () => value(depth + 1));
+      if (r === 6) return null;
+      return object(depth + 1);
+    };
+    const object = (depth: number): Record<string, unknown> => {
+      const o: Record<string, unknown> = {};
+      // keys in a random order, so that the walk's memo of keys by position misses as well as hits
+      const keys = [...KEYS].sort(() => rnd(3) - 1).slice(0, 1 + rnd(6));
+      for (const k of keys) o[k] = value(depth);
+      return o;
+    };
+    // a few shapes repeated (memo hits) among fresh ones (misses)
+    const shapes = Array.from({ length: 5 }, () => object(0));
+    let found = 0;
+    for (let t = 0; t < 3000; t++) {
+      const event = rnd(2) === 0 ? (shapes[rnd(shapes.length)] as Record<string, unknown>) : object(0);
+      const c = collector.collect(event);
+      const got = new Map<string, unknown[]>();
+      for (const id of c.found) got.set(plan.fields[id] as string, c.values[id] as unknown[]);
+      for (const f of FIELDS) {
+        const want = resolveRaw(event, f, f.split('.'));
+        if (want !== undefined) found++;
+        expect([event, f, got.get(f)]).toEqual([event, f, want]);
+      }
+    }
+    expect(found).toBeGreaterThan(3000);
+  });
+});
