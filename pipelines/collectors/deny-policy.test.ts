@@ -137,6 +137,15 @@ describe('default deny policy (deploy/policies/default-deny.yml)', () => {
     expect(p.size).toBe(policy.size - 1);
   });
 
+  it('says it allows everything only when it has no entry at all', () => {
+    expect(policy.allowsEverything).toBe(false);
+    const empty = compileDenyPolicy([]).policy;
+    expect([
+      empty.allowsEverything,
+      empty.decide(event({ container: container({ privileged: true }) })).allowed,
+    ]).toEqual([true, true]);
+  });
+
   it('the first matching entry in file order wins', () => {
     const d = policy.decide(
       event({ container: container({ privileged: true, binds: ['/var/run/docker.sock:/s', '/:/m'] }) }),

@@ -74,6 +74,10 @@ export class DenyPolicy implements CallPolicy {
     return this.verdicts.length;
   }
 
+  get allowsEverything(): boolean {
+    return this.verdicts.length === 0;
+  }
+
   decide(event: DockerApiEvent): CapturedDecision {
     if (this.verdicts.length === 0) return ALLOWED;
     try {

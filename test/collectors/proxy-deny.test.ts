@@ -197,6 +197,31 @@ const absent = async (name: string) => (await dockerApi(socket!, 'GET', `/contai
       expect(failing.proxy.stats.publishFailures).toBe(1);
     });
 
+    it('a policy that allows everything is not consulted: the call goes on at once and is still recorded', async () => {
+      // decide() would deny (policy-error) if the proxy called it
+      const h = await start({
+        policy: {
+          allowsEverything: true,
+          decide: () => {
+            throw new Error('must not be called');
+          },
+        },
+      });
+      const cname = name('dg-record-only');
+      const res = await rawHttp(
+        h.port,
+        jsonRequest('POST', `/v1.41/containers/create?name=${cname}`, '{"Image":"alpine","Cmd":["true"]}'),
+      );
+      expect(res.status).toBe(201);
+      expect(h.proxy.stats.policyErrors).toBe(0);
+      const ev = await h.waitFor((e) => e.source.port === res.localPort, 'the recorded create');
+      expect([ev.dockguard.decision.allowed, ev.container.image.name, ev.dockguard.resource_id]).toEqual([
+        true,
+        'alpine',
+        (JSON.parse(res.body) as { Id: string }).Id,
+      ]);
+    });
+
     it('keeps at most maxCapturedBodyBytes of a body: beyond it the event says bodyComplete false, and a policy can deny that', async () => {
       const limit = 4096;
       const denyIncomplete: CallPolicy = {
