@@ -76,7 +76,13 @@ const SERVICE_ENDPOINTS = new Set(['/services/create', '/services/{id}/update'])
 const FORM_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 const MAX_ID_CHARS = 256;
 
+/** `name` in lower case. Node's header maps are lower-case already; dockerd's (authz) are canonical (`User-Agent`). */
 function header(h: HeaderMap, name: string): string | null {
+  const direct = h[name];
+  if (direct !== undefined) {
+    const first = Array.isArray(direct) ? direct[0] : direct;
+    return typeof first === 'string' ? first : null;
+  }
   for (const [k, v] of Object.entries(h)) {
     if (k.toLowerCase() !== name) continue;
     const first = Array.isArray(v) ? v[0] : v;
@@ -99,10 +105,16 @@ function long(n: number): number {
   return Math.max(-LONG_LIMIT, Math.min(LONG_LIMIT, Math.trunc(n)));
 }
 
-/** `ContainerCreate` → `container-create`. */
+/** `ContainerCreate` → `container-create` (operation ids come from the API spec: a few hundred). */
+const actions = new Map<string, string>();
 function actionOf(operationId: string | null): string {
   if (operationId === null) return 'unknown';
-  return operationId.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+  let a = actions.get(operationId);
+  if (a === undefined) {
+    a = operationId.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+    actions.set(operationId, a);
+  }
+  return a;
 }
 
 function outcomeOf(call: CapturedCall): Outcome {
