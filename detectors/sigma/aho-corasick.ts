@@ -318,6 +318,25 @@ export class AhoCorasick {
     const delta = this.delta;
     const cols = this.dfaCols;
     let v = 0;
+    if (delta !== undefined) {
+      // the table's column 0 (characters in no needle) leads every node to the root: no branch for it
+      for (let i = 0; i < s.length; i++) {
+        const k = classOf[s.charCodeAt(i)] as number;
+        if (k < cols) v = delta[v * cols + k] as number;
+        else {
+          if (k === SURROGATE) return false;
+          v = this.follow(v, k);
+        }
+        if (v >= rep) {
+          const o = out[v] as number;
+          if (epoch === 0 || reported[o] !== epoch) {
+            if (epoch !== 0) reported[o] = epoch;
+            this.report(o, hit);
+          }
+        }
+      }
+      return true;
+    }
     for (let i = 0; i < s.length; i++) {
       const k = classOf[s.charCodeAt(i)] as number;
       if (k === 0) {
