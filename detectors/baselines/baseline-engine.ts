@@ -56,14 +56,18 @@ export class BaselineEngine {
   private readonly slots = new Map<string, number>();
   /** This event's values by slot (undefined: not read yet); emptied per event, so nothing is kept past a call. */
   private readonly vals: (Vals | undefined)[] = [];
+  /** This event's one-field keys by slot (rate and time_of_access both key by client). */
+  private readonly keys: (string | undefined)[] = [];
+  /** This event's source.ip (undefined: not read yet): geography and geo.* fields ask for it. */
+  private ip: string | null | undefined = undefined;
   /** A lone value as a list for judgeFirstSeen (which keeps neither the list nor the value). */
   private readonly one: string[] = [''];
   /**
-   * Key field → value → the key's canonical JSON, for one-field keys: the same few
-   * clients and hosts recur on every event, and a key built once also keeps its
-   * string hash for the store's map probes. Bounded: emptied when full.
+   * Per key field's slot: value → the key's canonical JSON, for one-field keys: the
+   * same few clients and hosts recur on every event, and a key built once also keeps
+   * its string hash for the store's map probes. Bounded: emptied when full.
    */
-  private readonly keyMemo = new Map<string, Map<string, string>>();
+  private readonly keyMemo: Map<string, string>[] = [];
 
   constructor(
     readonly defs: readonly BaselineDef[],
@@ -90,9 +94,9 @@ export class BaselineEngine {
   /** The key of `def` (one of this engine's, or not) for an event, as evaluate computes it. */
   keyOf(def: BaselineDef, event: unknown): string {
     const plan = this.plans.find((p) => p.def === def) ?? this.plan(def);
-    this.vals.fill(undefined);
+    this.clear();
     const key = this.planKey(plan, event);
-    this.vals.fill(undefined);
+    this.clear();
     return key;
   }
 
@@ -105,14 +109,33 @@ export class BaselineEngine {
     if (known !== undefined) return known;
     let read: (event: unknown) => Vals;
     if (field === 'client') read = clientKey;
-    else if (field === 'geo.country') read = (e) => this.geo.lookup(fieldString(e, 'source.ip')).country;
-    else if (field === 'geo.asn') read = (e) => this.geo.lookup(fieldString(e, 'source.ip')).asn;
+    else if (field === 'geo.country') read = (e) => this.geo.lookup(this.sourceIp(e)).country;
+    else if (field === 'geo.asn') read = (e) => this.geo.lookup(this.sourceIp(e)).asn;
     else read = fieldReader(field);
     const slot = this.readers.length;
     this.readers.push(read);
     this.vals.push(undefined);
+    this.keys.push(undefined);
+    this.keyMemo.push(new Map());
     this.slots.set(field, slot);
     return slot;
+  }
+
+  /** Forgets this event's values (a loop: cheaper than fill for a handful of slots). */
+  private clear(): void {
+    const vals = this.vals;
+    const keys = this.keys;
+    for (let i = 0; i < vals.length; i++) {
+      vals[i] = undefined;
+      keys[i] = undefined;
+    }
+    this.ip = undefined;
+    this.one[0] = '';
+  }
+
+  private sourceIp(event: unknown): string | null {
+    if (this.ip === undefined) this.ip = fieldString(event, 'source.ip');
+    return this.ip;
   }
 
   /** This event's values of the slot's field, read on first use. */
@@ -149,11 +172,17 @@ export class BaselineEngine {
     if (slots.length === 0) return '{}';
     // one field with one value (the usual case): the canonical form built directly, once per value
     if (slots.length === 1) {
-      const f = plan.keyFields[0] as string;
-      const vals = this.read(event, slots[0] as number);
-      if (typeof vals === 'string') return this.oneKey(f, vals);
-      if (vals.length === 1) return this.oneKey(f, vals[0] as string);
-      return flatKey(f, vals.length === 0 ? null : vals);
+      const slot = slots[0] as number;
+      let key = this.keys[slot];
+      if (key === undefined) {
+        const f = plan.keyFields[0] as string;
+        const vals = this.read(event, slot);
+        if (typeof vals === 'string') key = this.oneKey(f, slot, vals);
+        else if (vals.length === 1) key = this.oneKey(f, slot, vals[0] as string);
+        else key = flatKey(f, vals.length === 0 ? null : vals);
+        this.keys[slot] = key;
+      }
+      return key;
     }
     const k: Record<string, string | readonly string[] | null> = {};
     for (let i = 0; i < slots.length; i++) {
@@ -164,12 +193,8 @@ export class BaselineEngine {
     return canonicalJson(k);
   }
 
-  private oneKey(field: string, value: string): string {
-    let m = this.keyMemo.get(field);
-    if (!m) {
-      m = new Map();
-      this.keyMemo.set(field, m);
-    }
+  private oneKey(field: string, slot: number, value: string): string {
+    const m = this.keyMemo[slot] as Map<string, string>;
     let key = m.get(value);
     if (key === undefined) {
       key = flatKey(field, value);
@@ -182,8 +207,7 @@ export class BaselineEngine {
   /** The deviations of this event (a shared empty list when none: the usual case; never to be written to). */
   evaluate(event: unknown, t: number, store: BaselineStore): readonly Deviation[] {
     let out: Deviation[] | undefined;
-    const vals = this.vals;
-    vals.fill(undefined); // after an exception in a previous call
+    this.clear(); // after an exception in a previous call
     for (const plan of this.plans) {
       const def = plan.def;
       if (plan.filter.length > 0 && !this.admits(plan, event)) continue;
@@ -196,8 +220,7 @@ export class BaselineEngine {
       if (judged.length === 0) continue;
       for (const j of judged) (out ??= []).push({ ...j, def, key });
     }
-    vals.fill(undefined); // the event's values are not kept past the call
-    this.one[0] = '';
+    this.clear(); // the event's values are not kept past the call
     return out ?? NO_DEVIATIONS;
   }
 
@@ -223,7 +246,7 @@ export class BaselineEngine {
       case 'geography': {
         let quiet: ((v: string) => boolean) | undefined;
         if (def.kind === 'geography') {
-          if (fieldString(event, 'source.ip') === null) return undefined; // no address, no place
+          if (this.sourceIp(event) === null) return undefined; // no address, no place
           quiet = geoQuiet;
         }
         const vals = this.read(event, plan.value);
