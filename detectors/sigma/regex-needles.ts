@@ -207,10 +207,27 @@ function altNeedles(alts: Item[][]): string[] | null {
 
 /** Lower-cased literals one of which every match contains, or null. `pattern` is Sigma's (PCRE) source. */
 export function regexNeedles(pattern: string): string[] | null {
-  const src = pattern.replace(/^\(\?[ims]+\)/, '');
+  const n = literals(pattern.replace(/^\(\?[ims]+\)/, ''));
+  return n ? n.map(fold) : null;
+}
+
+/**
+ * For a case-sensitive expression: literals, as written, one of which every
+ * match contains (a match of a case-sensitive expression has its literals'
+ * exact characters). Null when the pattern turns case-insensitive matching on
+ * (a leading `(?i)`; an inline flag elsewhere is not understood: null too) or
+ * has no usable literal. The caller must not use them with the `i` flag.
+ */
+export function regexCasedLiterals(pattern: string): string[] | null {
+  const flags = /^\(\?([ims]+)\)/.exec(pattern);
+  if (flags && (flags[1] as string).includes('i')) return null;
+  return literals(flags ? pattern.slice(flags[0].length) : pattern);
+}
+
+function literals(src: string): string[] | null {
   try {
     const n = altNeedles(parse(src));
-    return n && n.every((s) => s.length > 0) ? n.map(fold) : null;
+    return n && n.every((s) => s.length > 0) ? n : null;
   } catch (e) {
     if (e instanceof Unsupported) return null;
     throw e;

@@ -25,7 +25,7 @@ import {
   WINDASH_CHARS,
   type Modifier,
 } from './modifiers';
-import { regexNeedles } from './regex-needles';
+import { regexCasedLiterals, regexNeedles } from './regex-needles';
 import { compileSafeRegex } from './safe-regex';
 import { compileStringTest, literalShape, SigmaString, type LiteralShape, type StringTest } from './sigma-string';
 import type { YamlPath } from './yaml-source';
@@ -371,11 +371,19 @@ export function compileItem(
       const r = compileSafeRegex(v.raw, { i: has('i'), m: has('m'), s: has('s') });
       if (!r.ok) return err(r.code, `${r.message}: /${v.raw}/`, vpath);
       const re = r.regex;
+      // a case-sensitive expression needs one of its literals verbatim: a substring
+      // search rules most values out before the expression runs
+      const required = has('i') ? null : regexCasedLiterals(v.raw);
       return {
-        tester: (fv) => {
-          for (const s of fv.strs) if (re.test(s)) return true;
-          return false;
-        },
+        tester: required
+          ? (fv) => {
+              for (const s of fv.strs) if (containsOne(s, required) && re.test(s)) return true;
+              return false;
+            }
+          : (fv) => {
+              for (const s of fv.strs) if (re.test(s)) return true;
+              return false;
+            },
         needles: regexNeedles(v.raw) ?? PRESENT,
         cost: r.linear ? 40 : 10,
       };
@@ -489,6 +497,11 @@ export function compileItem(
   };
   if (has('all') && !negate) return and(groups.map(build));
   return build(groups.flat());
+}
+
+function containsOne(s: string, literals: readonly string[]): boolean {
+  for (let i = 0; i < literals.length; i++) if (s.includes(literals[i] as string)) return true;
+  return false;
 }
 
 function anyAlt(alts: readonly Alt[]): LeafTester {
