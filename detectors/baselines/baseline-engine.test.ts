@@ -1,9 +1,19 @@
 import { DockguardError } from '../errors';
+import { clientKey } from '../findings/client-key';
+import { fieldString, fieldStrings } from '../findings/event-fields';
 import { canonicalJson } from '../findings/hash';
 import { DEFAULTS, loadBaselines, type BaselineDef } from './baseline-config';
 import { BaselineEngine } from './baseline-engine';
-import { hourOfWeek } from './baseline-kinds';
-import { BaselineStore, decodeBaselineState, encodeBaselineState, type BaselineState } from './baseline-state';
+import { hourOfWeek, judgeFirstSeen, judgeRate, judgeTime, type Judgement } from './baseline-kinds';
+import {
+  BaselineStore,
+  decodeBaselineState,
+  encodeBaselineState,
+  type BaselineState,
+  type FirstSeenState,
+  type RateState,
+  type TimeState,
+} from './baseline-state';
 import { parseGeoIpCsv } from './geoip';
 
 const H = 3_600_000;
@@ -311,5 +321,105 @@ describe('changes', () => {
       if (model.length > 8) model.shift();
       expect([...store.entries()].map(([, x]) => x)).toEqual(model);
     }
+  });
+});
+
+describe('engine against a naive evaluation', () => {
+  it('gives the same deviations and states as fresh reads, canonical keys and a plain map per baseline', () => {
+    const defs = [
+      def(
+        'id: fs\ntitle: FS\nkind: first_seen\nkey: [host.name]\nvalue: client\nfilter: { dockguard.endpoint: [/containers/create, /exec] }\nparameters: { learning_events: 3, learning_period: 0, max_values: 4 }\n',
+      ),
+      def(
+        'id: img\ntitle: IMG\nkind: first_seen\nkey: [host.name]\nvalue: container.image.name\nparameters: { learning_events: 2, learning_period: 0 }\n',
+      ),
+      def(
+        'id: geo\ntitle: GEO\nkind: geography\nkey: [host.name]\nvalue: country\nparameters: { learning_period: 1h }\n',
+      ),
+      def(
+        'id: asn\ntitle: ASN\nkind: geography\nkey: [client, host.name]\nvalue: asn\nparameters: { learning_period: 0 }\n',
+      ),
+      def(
+        'id: r\ntitle: R\nkind: rate\nkey: [client]\nparameters: { window: 1m, min_history: 3, min_count: 3, threshold: 2, max_keys: 6 }\n',
+      ),
+      def('id: t\ntitle: T\nkind: time_of_access\nkey: [client]\nparameters: { learning_period: 2h }\n'),
+      def('id: all\ntitle: ALL\nkind: first_seen\nkey: []\nvalue: geo.country\nparameters: { learning_period: 0 }\n'),
+    ];
+    const { table: geo } = parseGeoIpCsv('g.csv', '192.0.2.0/24,NL,64500\n198.51.100.0/24,DE,64501\n');
+    const engine = new BaselineEngine(defs, geo);
+    const store = new BaselineStore();
+    // naive: every field read afresh for every baseline, keys through canonicalJson, one Map per baseline
+    const naive = new Map<string, Map<string, BaselineState>>();
+    const valuesOf = (e: unknown, f: string): string[] =>
+      f === 'client'
+        ? [clientKey(e)]
+        : f.startsWith('geo.')
+          ? [geo.lookup(fieldString(e, 'source.ip'))[f === 'geo.asn' ? 'asn' : 'country']]
+          : fieldStrings(e, f);
+    const naiveEvaluate = (e: unknown, t: number): unknown[] => {
+      const out: unknown[] = [];
+      for (const d of defs) {
+        if (!d.filter.every(([f, acc]) => valuesOf(e, f).some((v) => acc.includes(v)))) continue;
+        const k: Record<string, unknown> = {};
+        for (const f of d.key) {
+          const vs = valuesOf(e, f);
+          k[f] = vs.length === 0 ? null : vs.length === 1 ? vs[0] : vs;
+        }
+        const key = canonicalJson(k);
+        const m = naive.get(d.id) ?? new Map<string, BaselineState>();
+        const prev = m.get(key);
+        let s: BaselineState;
+        let judged: readonly Judgement[];
+        if (d.kind === 'rate') {
+          s = prev ?? { k: 'r', c: t, n: 0, l: t, w: Math.floor(t / d.params.windowMs), x: 0, m: 0, s: 0, h: 0, a: -1 };
+          judged = judgeRate(d.params, s as RateState, t);
+        } else if (d.kind === 'time_of_access') {
+          s = prev ?? { k: 't', c: t, n: 0, l: t, a: -1, h: new Uint8Array(168) };
+          judged = judgeTime(d.params, s as TimeState, t);
+        } else {
+          if (d.kind === 'geography' && fieldString(e, 'source.ip') === null) continue;
+          let vs = valuesOf(e, d.kind === 'geography' ? (d.value === 'asn' ? 'geo.asn' : 'geo.country') : d.value);
+          if (vs.length > 1) vs = [...new Set(vs)].slice(0, 16);
+          if (vs.length === 0) continue;
+          s = prev ?? { k: 'f', c: t, n: 0, l: t, v: new Map() };
+          const quiet = d.kind === 'geography' ? (v: string): boolean => v === 'private' || v === 'unknown' : undefined;
+          judged = judgeFirstSeen(d.params, s as FirstSeenState, vs, t, { evictedValues: 0 }, quiet);
+        }
+        m.delete(key);
+        m.set(key, s);
+        while (m.size > d.params.maxKeys) m.delete(m.keys().next().value as string);
+        naive.set(d.id, m);
+        for (const j of judged) out.push([d.id, key, j.observed, canonicalJson(j.expected), j.score, j.detail]);
+      }
+      return out;
+    };
+    let seed = 11;
+    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) >>> 0) % n;
+    const pick = <T>(xs: readonly T[]): T => xs[rnd(xs.length)] as T;
+    const ips = ['192.0.2.1', '192.0.2.7', '198.51.100.3', '10.0.0.5', '203.0.113.9', '', 'not-an-ip', '2001:db8::1'];
+    const hosts: unknown[] = ['docker-1', 'docker-2', ['docker-1', 'docker-3'], '', undefined, 'we"ird'];
+    const images: unknown[] = ['nginx', ['a', 'b', 'a'], [], 'alpine', undefined, 7];
+    let deviations = 0;
+    for (let i = 0; i < 3000; i++) {
+      const t = T0 + i * 20_000 + (rnd(10) === 0 ? 3 * H : 0);
+      const ip = pick(ips);
+      const e: Record<string, unknown> = {
+        source: ip === '' ? {} : { ip },
+        host: { name: pick(hosts) },
+        dockguard: { endpoint: pick(['/containers/create', '/exec', '/info']) },
+        container: { image: { name: pick(images) } },
+        ...(rnd(4) === 0 ? { tls: { client: { subject: pick(['CN=a', 'CN=b']) } } } : {}),
+      };
+      const got = engine
+        .evaluate(e, t, store)
+        .map((d) => [d.def.id, d.key, d.observed, canonicalJson(d.expected), d.score, d.detail]);
+      expect(got).toEqual(naiveEvaluate(e, t));
+      deviations += got.length;
+    }
+    expect(deviations).toBeGreaterThan(100);
+    for (const d of defs)
+      expect([...store.entries()].filter(([id]) => id === d.id).map(([, k, s]) => [k, encodeBaselineState(s)])).toEqual(
+        [...(naive.get(d.id) ?? new Map<string, BaselineState>())].map(([k, s]) => [k, encodeBaselineState(s)]),
+      );
   });
 });
