@@ -74,8 +74,8 @@ export interface EventPosition {
 
 export interface ProcessResult {
   findings: Finding[];
-  /** DETECTOR_FAILED, one per detector that threw on this event. */
-  failures: DockguardError[];
+  /** DETECTOR_FAILED, one per detector that threw on this event (a shared empty list when none). */
+  failures: readonly DockguardError[];
   /** The event was beyond the allowed lateness: matched statelessly only. */
   late: boolean;
 }
@@ -95,6 +95,7 @@ interface Partition {
 }
 
 const INTEL_RULE_ID = 'dockguard-threat-intel';
+const NO_FAILURES: readonly DockguardError[] = Object.freeze([]);
 
 export class DetectorPipeline {
   private engines: Engines;
@@ -222,7 +223,7 @@ export class DetectorPipeline {
         for (const d of deviations) findings.push(this.baselineFinding(d, event, eventId, t));
         if (t - meta.x >= this.expireEvery) {
           this.engines.baselines.expire(t, state.baselines);
-          state.setMeta({ ...state.meta, x: t });
+          state.updateMeta(meta.w, t, meta.late);
         }
       } catch (e) {
         (failures ??= []).push(this.failure('baselines', e, eventId, pos));
@@ -236,12 +237,11 @@ export class DetectorPipeline {
       (failures ??= []).push(this.failure('intel', e, eventId, pos));
     }
 
-    const m = state.meta;
-    const w = late || t <= m.w ? m.w : t;
-    const x = Number.isFinite(m.x) ? m.x : t;
-    // a new meta object only when something moved (an event at or before the watermark moves nothing)
-    if (w !== m.w || x !== m.x || late) state.setMeta({ w, x, late: m.late + (late ? 1 : 0) });
-    return { findings, failures: failures ?? [], late };
+    const w = late || t <= meta.w ? meta.w : t;
+    const x = Number.isFinite(meta.x) ? meta.x : t;
+    // in place: the watermark moves on nearly every event (an event at or before it moves nothing)
+    state.updateMeta(w, x, meta.late + (late ? 1 : 0));
+    return { findings, failures: failures ?? NO_FAILURES, late };
   }
 
   /** Event time: the first of the timestamp fields holding an ISO-8601 string or epoch ms (as sigma's eventTime). */

@@ -74,6 +74,16 @@ export class PartitionState {
     this.meta = m;
   }
 
+  /** setMeta without a new object: the watermark moves on nearly every event. */
+  updateMeta(w: number, x: number, late: number): void {
+    const m = this.meta;
+    if (w === m.w && x === m.x && late === m.late) return;
+    m.w = w;
+    m.x = x;
+    m.late = late;
+    this.metaDirty = true;
+  }
+
   addRef(ref: number, info: EventRefInfo): void {
     this.refs.set(ref, info);
     this.dirtyRefs.delete(ref);
