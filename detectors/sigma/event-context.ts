@@ -10,7 +10,7 @@
  * Only own properties are read: an event cannot make `constructor` or
  * `__proto__` resolve to something inherited.
  */
-import type { Collected, FieldPlan } from './field-plan';
+import type { FieldPlan } from './field-plan';
 import { fold } from './fold';
 
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -71,7 +71,7 @@ class Values implements FieldValues {
  * this call (field-plan.ts and resolveRaw build a new one per event and field):
  * one string, the common case, is kept as both leaves and strings.
  */
-function makeValues(raw: unknown[]): FieldValues {
+export function makeValues(raw: unknown[]): FieldValues {
   if (raw.length === 1 && typeof raw[0] === 'string') return new Values(true, raw, raw as string[]);
   const leaves: unknown[] = [];
   for (const r of raw) flattenInto(r, leaves, 0);
@@ -107,33 +107,57 @@ function collect(node: unknown, seg: string, out: unknown[], depth: number): voi
   }
 }
 
+/**
+ * The values a prefilter's walk found for one event, by plan id
+ * (literal-index.ts): valid where `stamps[id]` is the event's epoch, and only
+ * while `epoch` is still that event's (the arrays are reused by the next event).
+ */
+export interface PrimedFields {
+  readonly plan: FieldPlan;
+  readonly values: readonly FieldValues[];
+  readonly stamps: Uint32Array;
+  readonly epoch: number;
+}
+
 export class EventContext {
   private readonly cache = new Map<string, FieldValues>();
   private allStrings: FieldValues | undefined;
-  /** set by prime(): its fields not in the cache are known to be absent */
+  /** the first prefilter walk of this event: read in place, nothing copied */
+  private primed: PrimedFields | undefined;
+  private primedEpoch = 0;
+  /** set by later walks (copied into the cache): its fields not in the cache are known to be absent */
   private plan: FieldPlan | undefined;
 
   constructor(readonly event: unknown) {}
 
   /**
-   * Fills the cache from one walk over the event (field-plan.ts): every planned
-   * field is then answered without resolving its path again. `byId`, when
-   * given, receives each found field's values at its plan id.
+   * Takes the values of one walk over the event (field-plan.ts, literal-index.ts):
+   * every planned field is then answered without resolving its path again. The
+   * first walk is read in place; the values of later ones (other rule groups)
+   * are copied into the cache.
    */
-  prime(plan: FieldPlan, collected: Collected, byId?: FieldValues[]): void {
-    this.plan = plan;
-    const found = collected.found;
+  prime(walk: PrimedFields, found: readonly number[]): void {
+    if (this.primed === undefined) {
+      this.primed = walk;
+      this.primedEpoch = walk.epoch;
+      return;
+    }
+    this.plan = walk.plan;
     for (let i = 0; i < found.length; i++) {
       const id = found[i] as number;
-      const v = makeValues(collected.values[id] as unknown[]);
-      this.cache.set(plan.fields[id] as string, v);
-      if (byId) byId[id] = v;
+      this.cache.set(walk.plan.fields[id] as string, walk.values[id] as FieldValues);
     }
   }
 
   field(name: string): FieldValues {
     let v = this.cache.get(name);
     if (v === undefined) {
+      const p = this.primed;
+      // the first walk's values, while they are still this event's
+      if (p !== undefined && p.epoch === this.primedEpoch) {
+        const id = p.plan.ids.get(name);
+        if (id !== undefined) return p.stamps[id] === this.primedEpoch ? (p.values[id] as FieldValues) : ABSENT;
+      }
       if (this.plan?.ids.has(name)) return ABSENT;
       const raw = resolveRaw(this.event, name, splitPath(name));
       v = raw === undefined ? ABSENT : makeValues(raw);

@@ -9,7 +9,7 @@
  * walked once, along the plan of the fields the group reads (field-plan.ts).
  */
 import { AhoCorasick } from './aho-corasick';
-import type { EventContext, FieldValues } from './event-context';
+import { makeValues, type EventContext, type FieldValues, type PrimedFields } from './event-context';
 import { FieldCollector, FieldPlan } from './field-plan';
 import { leafFields, MAX_CLAUSES } from './ir';
 import type { DetectionRule } from './rule-types';
@@ -59,7 +59,7 @@ export class ClauseState {
   }
 }
 
-export class LiteralIndex {
+export class LiteralIndex implements PrimedFields {
   readonly indexes: FieldIndex[] = [];
   readonly plan: FieldPlan;
   readonly always: number[] = [];
@@ -141,6 +141,7 @@ export class LiteralIndex {
       if (field !== null) fields.add(field);
     }
     this.plan = new FieldPlan(fields);
+    this.stamps = new Uint32Array(this.plan.fields.length);
     this.collector = new FieldCollector(this.plan);
     for (const ix of this.indexes) {
       if (ix.field === null) {
@@ -153,6 +154,7 @@ export class LiteralIndex {
   }
 
   resetSeen(): void {
+    this.stamps.fill(0);
     for (const ix of this.indexes) {
       ix.seen.fill(0);
       ix.ac.resetEpochs();
@@ -181,11 +183,14 @@ export class LiteralIndex {
 
   // per-event state of candidates(), kept on the instance so that the scan
   // callbacks are made once, not per event
-  private epoch = 0;
+  /** the event being matched (PrimedFields: the values and stamps below are its) */
+  epoch = 0;
   private out: number[] = [];
   private owners: number[][] = [];
   private seen: Uint32Array = new Uint32Array(0);
-  private readonly values: FieldValues[] = [];
+  /** per plan id: the values found in the event of `epoch` where stamps[id] === epoch */
+  readonly values: FieldValues[] = [];
+  readonly stamps: Uint32Array;
   private readonly hit = (id: number): void => {
     const seen = this.seen;
     if (seen[id] === this.epoch) return;
@@ -223,9 +228,15 @@ export class LiteralIndex {
       this.keywordMinLength,
       this.keywordScalars,
     );
-    const values = this.values;
-    ctx.prime(this.plan, collected, values);
     const found = collected.found;
+    const values = this.values;
+    const stamps = this.stamps;
+    for (let f = 0; f < found.length; f++) {
+      const id = found[f] as number;
+      values[id] = makeValues(collected.values[id] as unknown[]);
+      stamps[id] = e;
+    }
+    ctx.prime(this, found);
     for (let f = 0; f < found.length; f++) {
       const id = found[f] as number;
       const ix = this.indexById[id];
