@@ -6,7 +6,9 @@
  *     audit events (test/detector/audit-stream.ts, as the collectors build them),
  *     with 100 rules (the pack's rules and correlations plus generated variants
  *     from bench/gen-docker-rules.ts) and the pack's baselines and indicators; the
- *     same without baselines, to show what they cost. The pipeline is stateful
+ *     same without baselines, to show what they cost (the two alternate run by run;
+ *     their cost is the median of the paired differences); then each detector
+ *     alone and the pipeline with nothing loaded. The pipeline is stateful
  *     (watermark, windows, baseline keys), so every pass runs a fresh pipeline over
  *     the stream in order rather than wrapping around a pool.
  * (b) Over the real Kafka (KAFKA_BROKERS, unique topics deleted afterwards): N
