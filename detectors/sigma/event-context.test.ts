@@ -45,4 +45,22 @@ describe('EventContext primed by the prefilter', () => {
         expect([i, f, view(contexts[i] as EventContext, f)]).toEqual([i, f, view(new EventContext(e), f)]);
     });
   });
+
+  it('rule leaves sharing a field read each context its own values, contexts taken alternately', () => {
+    const rules = ruleSet.rules;
+    const contexts = events.map((e) => new EventContext(e));
+    // by hand (a shared slot must not be the oracle): rules a, b, c, d on each event
+    const want = [
+      [true, true, false, false],
+      [true, false, true, false],
+      [false, false, false, false],
+      [false, false, false, false],
+      [false, false, false, false],
+    ];
+    for (let round = 0; round < 3; round++)
+      [0, 1, 0, 2, 1, 3, 4, 0].forEach((i) => {
+        const got = rules.map((r) => r.predicate(contexts[i] as EventContext));
+        expect([i, got]).toEqual([i, want[i]]);
+      });
+  });
 });

@@ -177,6 +177,37 @@ export class EventContext {
   }
 }
 
+interface FieldSlot {
+  ctx: EventContext | undefined;
+  values: FieldValues;
+}
+
+/** one slot per field name, shared by every leaf that reads the field */
+const slots = new Map<string, FieldSlot>();
+
+/**
+ * `ctx.field(name)` for the leaves of compiled rules: the leaves of one field
+ * (`Image|endswith`, `Image|contains`, … in many rules) share a slot holding the
+ * last context asked and its answer, so that the rules evaluated on an event
+ * look the field up once, not once per leaf. A context is one event's
+ * (EventContext.event is fixed), so its answer for a name never changes.
+ */
+export function fieldReader(name: string): (ctx: EventContext) => FieldValues {
+  let slot = slots.get(name);
+  if (slot === undefined) {
+    slot = { ctx: undefined, values: ABSENT };
+    slots.set(name, slot);
+  }
+  const s = slot;
+  return (ctx) => {
+    if (s.ctx !== ctx) {
+      s.values = ctx.field(name);
+      s.ctx = ctx;
+    }
+    return s.values;
+  };
+}
+
 function walkLeaves(v: unknown, out: unknown[], depth: number): void {
   if (depth > 64) return;
   if (Array.isArray(v)) for (const x of v) walkLeaves(x, out, depth + 1);

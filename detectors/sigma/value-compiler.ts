@@ -11,7 +11,7 @@
 import { fold } from './fold';
 import type { ErrorCode, Severity } from '../errors';
 import { inNetwork, parseCidr, parseIp, type Network } from './cidr';
-import type { EventContext, FieldValues } from './event-context';
+import { fieldReader, type EventContext, type FieldValues } from './event-context';
 import { and, or, type Leaf, type Node } from './ir';
 import {
   base64,
@@ -558,13 +558,16 @@ function fieldLeaf(
   exact = false,
 ): Node {
   const targets = env.mapField(sigmaField);
-  const leaves: Node[] = targets.map((f) => ({
-    k: 'leaf',
-    field: f,
-    test: (ctx: EventContext) => tester(ctx.field(f), ctx),
-    needles,
-    exact,
-    cost,
-  }));
+  const leaves: Node[] = targets.map((f) => {
+    const read = fieldReader(f);
+    return {
+      k: 'leaf',
+      field: f,
+      test: (ctx: EventContext) => tester(read(ctx), ctx),
+      needles,
+      exact,
+      cost,
+    };
+  });
   return or(leaves);
 }
