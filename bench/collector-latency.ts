@@ -6,7 +6,7 @@
  * event builder, the default deny policy (deploy/policies/default-deny.yml;
  * `--allow-all` for none) and an in-memory sink that is drained.
  *
- *   npm run bench -- collector-latency [--calls 500] [--create-calls 500] [--allow-all]
+ *   npm run bench -- collector-latency [--calls 500] [--create-calls 500] [--rounds 5] [--allow-all]
  *                                      [--socket /path/docker.sock [--image alpine]]
  *
  * The daemon: as root, a private dockerd with its data on tmpfs, and creates from an
@@ -15,6 +15,11 @@
  * millisecond. On the shared test daemon (`--socket`, or not root) a create takes
  * 300–900 ms (vfs copies the image and syncs the disk): there only the proxy's hold,
  * measured inside it, can be compared with the bar.
+ *
+ * The calls run in rounds (`--rounds`, default 5), one proxy process throughout: the
+ * table pools every round's calls, and the added median of each round is printed too,
+ * because it moves from one round to the next more than within one (0.65–1.2 ms for a
+ * create here).
  *
  * Wall-clock latency on a loaded 2-core machine is mostly scheduling (one more
  * process hop); the proxy's own CPU time per call is reported too, as the part
@@ -164,6 +169,7 @@ async function main(): Promise<void> {
     return serveProxy(arg('--socket') as string, allowAll ? ALLOW_ALL : defaultPolicy());
   const calls = Number(arg('--calls') ?? 500);
   const createCalls = Number(arg('--create-calls') ?? calls);
+  const rounds = Math.max(1, Number(arg('--rounds') ?? 5));
 
   const daemon = await chooseDaemon(arg('--socket'), arg('--image'), shared);
   for (const sig of ['SIGINT', 'SIGTERM'] as const)
@@ -179,7 +185,6 @@ async function main(): Promise<void> {
     const ping = await direct.request('GET', '/_ping');
     if (ping.status !== 200) throw new Error(`dockerd at ${socketPath} does not answer (${ping.status})`);
 
-    const cpu: Record<string, number> = {};
     const list: Series = { direct: [], proxy: [] };
     const create: Series = { direct: [], proxy: [] };
     const remove: Series = { direct: [], proxy: [] };
@@ -188,48 +193,73 @@ async function main(): Promise<void> {
       await direct.request('GET', '/v1.41/containers/json');
       await proxied.request('GET', '/v1.41/containers/json');
     }
-    let before = await proxyCpu(child);
-    for (let i = 0; i < calls; i++) {
-      // alternate which path goes first, so neither always follows the other
-      const order = i % 2 === 0 ? [direct, proxied] : [proxied, direct];
-      for (const t of order)
-        list[t.name as keyof Series].push(await timed(() => t.request('GET', '/v1.41/containers/json')));
-    }
-    let after = await proxyCpu(child);
-    const hold: Record<string, number[]> = { ...after.holds };
-    cpu['GET /containers/json'] = (after.cpuMicros - before.cpuMicros) / 1000 / (after.calls - before.calls);
-    process.stderr.write(`list: ${calls} calls each done; creating ${createCalls} containers each way\n`);
     const body = JSON.stringify({
       Image: daemon.image,
       Cmd: ['true'],
       HostConfig: { NetworkMode: 'none' },
     });
-    before = await proxyCpu(child);
-    for (let i = 0; i < createCalls; i++) {
-      const order = i % 2 === 0 ? [direct, proxied] : [proxied, direct];
-      for (const t of order) {
-        let id = '';
-        create[t.name as keyof Series].push(
-          await timed(async () => {
-            const r = await t.request('POST', '/v1.41/containers/create', body);
-            if (r.status !== 201) throw new Error(`create via ${t.name}: ${r.status} ${r.body}`);
-            id = (JSON.parse(r.body) as { Id: string }).Id;
-          }),
-        );
-        remove[t.name as keyof Series].push(
-          await timed(async () => {
-            const r = await t.request('DELETE', `/v1.41/containers/${id}?force=1`);
-            if (r.status !== 204) throw new Error(`remove via ${t.name}: ${r.status} ${r.body}`);
-          }),
-        );
+    const hold: Record<string, number[]> = {};
+    const addHolds = (r: ProxyReport): void => {
+      for (const [k, v] of Object.entries(r.holds)) (hold[k] ??= []).push(...v);
+    };
+    // proxy CPU time and calls per phase, summed over the rounds
+    const phaseCpu = { list: { micros: 0, calls: 0 }, create: { micros: 0, calls: 0 } };
+    const addCpu = (phase: keyof typeof phaseCpu, a: ProxyReport, b: ProxyReport): void => {
+      phaseCpu[phase].micros += b.cpuMicros - a.cpuMicros;
+      phaseCpu[phase].calls += b.calls - a.calls;
+    };
+    // added p50 of each round, per call: how stable the median is from one round to the next
+    const perRound: Record<string, number[]> = { list: [], create: [], remove: [] };
+    const roundAdded = (s: Series, from: { direct: number; proxy: number }): number =>
+      quantile(sorted(s.proxy.slice(from.proxy)), 0.5) - quantile(sorted(s.direct.slice(from.direct)), 0.5);
+    for (let round = 0; round < rounds; round++) {
+      const mark = (s: Series) => ({ direct: s.direct.length, proxy: s.proxy.length });
+      const [l0, c0, r0] = [mark(list), mark(create), mark(remove)];
+      let before = await proxyCpu(child);
+      addHolds(before);
+      for (let i = 0; i < calls; i++) {
+        // alternate which path goes first, so neither always follows the other
+        const order = i % 2 === 0 ? [direct, proxied] : [proxied, direct];
+        for (const t of order)
+          list[t.name as keyof Series].push(await timed(() => t.request('GET', '/v1.41/containers/json')));
       }
+      let after = await proxyCpu(child);
+      addHolds(after);
+      addCpu('list', before, after);
+      before = after;
+      for (let i = 0; i < createCalls; i++) {
+        const order = i % 2 === 0 ? [direct, proxied] : [proxied, direct];
+        for (const t of order) {
+          let id = '';
+          create[t.name as keyof Series].push(
+            await timed(async () => {
+              const r = await t.request('POST', '/v1.41/containers/create', body);
+              if (r.status !== 201) throw new Error(`create via ${t.name}: ${r.status} ${r.body}`);
+              id = (JSON.parse(r.body) as { Id: string }).Id;
+            }),
+          );
+          remove[t.name as keyof Series].push(
+            await timed(async () => {
+              const r = await t.request('DELETE', `/v1.41/containers/${id}?force=1`);
+              if (r.status !== 204) throw new Error(`remove via ${t.name}: ${r.status} ${r.body}`);
+            }),
+          );
+        }
+      }
+      after = await proxyCpu(child);
+      addHolds(after);
+      addCpu('create', before, after);
+      perRound['list']!.push(roundAdded(list, l0));
+      perRound['create']!.push(roundAdded(create, c0));
+      perRound['remove']!.push(roundAdded(remove, r0));
+      process.stderr.write(`round ${round + 1}/${rounds}: ${calls} lists, ${createCalls} creates each way\n`);
     }
-
-    after = await proxyCpu(child);
-    Object.assign(hold, after.holds);
+    const cpu: Record<string, number> = {
+      'GET /containers/json': phaseCpu.list.micros / 1000 / phaseCpu.list.calls,
+    };
     // create and remove share the phase: CPU per call over both
     cpu['POST /containers/create'] = cpu['DELETE /containers/{id}'] =
-      (after.cpuMicros - before.cpuMicros) / 1000 / (after.calls - before.calls);
+      phaseCpu.create.micros / 1000 / phaseCpu.create.calls;
     const rows: string[][] = [];
     const holdQ = (label: string, q: number): number => quantile(sorted(hold[label] ?? []), q);
     for (const [label, s] of [
@@ -255,12 +285,18 @@ async function main(): Promise<void> {
         ms(holdQ(label, 0.99)),
       ]);
     }
-    // A create takes dockerd hundreds of ms with a wide spread (vfs copies the image),
-    // so a difference of medians end to end cannot resolve 1 ms; the proxy's hold can.
+    // On the shared daemon a create takes hundreds of ms with a wide spread (vfs copies the
+    // image), so a difference of medians end to end cannot resolve 1 ms; the proxy's hold can.
     const listAdded = quantile(sorted(list.proxy), 0.5) - quantile(sorted(list.direct), 0.5);
     const holdDelta = holdQ('POST /containers/create', 0.5) - holdQ('GET /containers/json', 0.5);
     const cd = sorted(create.direct);
+    const byRound = (k: string): string => {
+      const xs = perRound[k] ?? [];
+      return `median ${ms(quantile(sorted(xs), 0.5))} (${xs.map(ms).join(', ')})`;
+    };
     const notes = [
+      `added p50 of each of ${rounds} rounds (ms): GET ${byRound('list')}; create ${byRound('create')}; ` +
+        `delete ${byRound('remove')}`,
       `dockerd's own spread for a create: p25 ${ms(quantile(cd, 0.25))} ms, p75 ${ms(quantile(cd, 0.75))} ms ` +
         `(the standard error of a median of ${cd.length} is about ${ms((1.253 * iqrSigma(cd)) / Math.sqrt(cd.length))} ms)`,
       `proxy hold = the proxy's time minus dockerd's, measured inside the proxy (no extra network hop)`,
