@@ -1,23 +1,13 @@
 import { resolveRaw } from './event-context';
 import { FieldCollector, FieldPlan } from './field-plan';
-
-/** mulberry32: a seeded generator of integers in [0, n) */
-function ints(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
-}
+import { mulberryInts } from './test-helpers';
 
 const FIELDS = ['a', 'a.b', 'a.b.c', 'a.d', 'x.y', 'x', 'q.r.s', 'k'];
 const KEYS = ['a', 'b', 'c', 'd', 'x', 'y', 'q', 'r', 's', 'k', 'z', 'a.b', 'x.y'];
 
 describe('FieldCollector', () => {
   it('collects what resolveRaw finds, over events whose keys come in changing orders and shapes', () => {
-    const rnd = ints(7);
+    const rnd = mulberryInts(7);
     const plan = new FieldPlan(FIELDS);
     const collector = new FieldCollector(plan);
     const value = (depth: number): unknown => {

@@ -5,25 +5,14 @@
  * modifiers, case folding, wildcards (which fall back to per-value testers) and
  * shapes of the field's value.
  */
-import { matcher } from './test-helpers';
-
-/** mulberry32 (the low bits of seededInts' LCG repeat too soon for nested choices) */
-function ints(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
-}
+import { matcher, mulberryInts } from './test-helpers';
 
 const ALPHABET = ['a', 'B', 'k', 'K', '\u212a', 'é', 'É', '\\', '.', ' ', 'σ', 'Σ', 'ς', 'İ', 'i', '1'];
 const MODIFIERS = ['', '|contains', '|startswith', '|endswith', '|cased', '|contains|cased', '|endswith|cased', '|all'];
 
 describe('lists of literal values', () => {
   it('match exactly when one of their values alone matches (random lists, modifiers and events)', () => {
-    const rnd = ints(53);
+    const rnd = mulberryInts(53);
     const word = (min: number, max: number, wild: boolean): string => {
       let s = '';
       for (let i = 0, n = min + rnd(max - min + 1); i < n; i++)

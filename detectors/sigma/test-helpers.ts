@@ -139,3 +139,17 @@ export function seededInts(seed: number): (n: number) => number {
     return x % n;
   };
 }
+
+/**
+ * mulberry32 integers in [0, n): for random cases that nest several choices, where
+ * seededInts' LCG low bits repeat too soon.
+ */
+export function mulberryInts(seed: number): (n: number) => number {
+  let a = seed >>> 0;
+  return (n) => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+  };
+}
