@@ -90,6 +90,26 @@ describe('Avro codec (Confluent wire format)', () => {
       }
     });
 
+    it('decoded records enumerate their fields only (for…in sees what Object.keys sees), methods still there', () => {
+      const forIn = (o: object): string[] => {
+        const keys: string[] = [];
+        for (const k in o) keys.push(k);
+        return keys;
+      };
+      let records = 0;
+      const walk = (v: unknown): void => {
+        if (Array.isArray(v)) v.forEach(walk);
+        else if (v !== null && typeof v === 'object' && !Buffer.isBuffer(v)) {
+          expect(forIn(v)).toEqual(Object.keys(v));
+          if (typeof (v as { clone?: unknown }).clone === 'function') records++;
+          Object.values(v).forEach(walk);
+        }
+      };
+      for (let i = 0; i < 20; i++) walk(codec.decode(subject, codec.encode(subject, type.random())));
+      // the decoded values are avsc records (with their methods), not copies
+      expect(records).toBeGreaterThan(20);
+    });
+
     it('values larger than the scratch buffer, and small ones after them, encode exactly as avsc does', () => {
       const fresh = new AvroCodec();
       const values = Array.from({ length: 20 }, () => type.random());

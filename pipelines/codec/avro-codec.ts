@@ -45,6 +45,43 @@ export interface SchemaResolver {
   schemaOf(id: number): Promise<string>;
 }
 
+/**
+ * avsc decodes records into instances of generated classes whose prototypes carry
+ * enumerable methods (clone, compare, isValid, toBuffer, toString, wrap, wrapped).
+ * Every `for…in` over a decoded event (the Sigma engine's field walk, keyword
+ * search, intel) then visits those seven names on each nested record, and V8 leaves
+ * its fast for-in path for objects whose prototype has enumerable properties. The
+ * methods stay callable; they are only made non-enumerable, so a decoded record
+ * enumerates exactly its fields, like the JSON object it stands for.
+ */
+function plainRecords(type: avro.Type, seen = new Set<avro.Type>()): avro.Type {
+  if (seen.has(type)) return type;
+  seen.add(type);
+  const t = type as avro.Type & {
+    fields?: Array<{ type: avro.Type }>;
+    types?: avro.Type[];
+    itemsType?: avro.Type;
+    valuesType?: avro.Type;
+    underlyingType?: avro.Type;
+    recordConstructor?: { prototype: object };
+  };
+  if (t.typeName === 'record' || t.typeName === 'error') {
+    const proto = t.recordConstructor?.prototype;
+    if (proto) for (const key of Object.keys(proto)) Object.defineProperty(proto, key, { enumerable: false });
+  }
+  for (const f of t.fields ?? []) plainRecords(f.type, seen);
+  for (const u of t.types ?? []) plainRecords(u, seen);
+  if (t.itemsType) plainRecords(t.itemsType, seen);
+  if (t.valuesType) plainRecords(t.valuesType, seen);
+  if (t.underlyingType) plainRecords(t.underlyingType, seen);
+  return type;
+}
+
+/** `avro.Type.forSchema` whose decoded records enumerate their fields only (see plainRecords). */
+function typeFor(schema: unknown): avro.Type {
+  return plainRecords(avro.Type.forSchema(schema as avro.Schema));
+}
+
 export class AvroCodec {
   private readonly byId = new Map<number, avro.Type>();
   private readonly latest = new Map<string, { id: number; type: avro.Type }>();
@@ -54,7 +91,7 @@ export class AvroCodec {
 
   constructor(schemas = BUILTIN_SCHEMAS, dir = AVRO_DIR) {
     for (const s of schemas) {
-      const type = avro.Type.forSchema(JSON.parse(fs.readFileSync(path.join(dir, s.file), 'utf8')) as avro.Schema);
+      const type = typeFor(JSON.parse(fs.readFileSync(path.join(dir, s.file), 'utf8')));
       this.byId.set(s.id, type);
       const cur = this.latest.get(s.subject);
       if (!cur || cur.id < s.id) this.latest.set(s.subject, { id: s.id, type });
@@ -74,7 +111,7 @@ export class AvroCodec {
     for (const [subject, s] of newest) {
       const text = fs.readFileSync(path.join(dir, s.file), 'utf8');
       const id = await registry.idOf(subject, text);
-      const type = avro.Type.forSchema(JSON.parse(text) as avro.Schema);
+      const type = typeFor(JSON.parse(text));
       codec.byId.set(id, type);
       codec.latest.set(subject, { id, type });
     }
@@ -128,7 +165,7 @@ export class AvroCodec {
     const text = await this.registry!.schemaOf(id);
     let type: avro.Type;
     try {
-      type = avro.Type.forSchema(JSON.parse(text) as avro.Schema);
+      type = typeFor(JSON.parse(text));
     } catch (e) {
       throw new DockguardError({
         stage: 'runtime',
