@@ -148,6 +148,18 @@ describe('finding builder', () => {
     expect(boundedJson(long).length).toBeLessThanOrEqual(FINDING_LIMITS.jsonChars);
   });
 
+  it('keeps cut JSON details under the bound when the kept start is escaped again (quotes, backslashes, surrogates)', () => {
+    for (const unit of ['"', '\\', '\u0001', '😀', '\ud800', 'a"'])
+      for (const max of [FINDING_LIMITS.jsonChars, 100, 64, 10]) {
+        const json = canonicalJson({ group: unit.repeat(FINDING_LIMITS.jsonChars) });
+        const cut = boundedJson(json, max);
+        expect([unit, max, cut.length <= Math.max(max, 64)]).toEqual([unit, max, true]);
+        const parsed = JSON.parse(cut) as { truncated_from_chars: number; start: string };
+        expect(parsed.truncated_from_chars).toBe(json.length);
+        expect(json.startsWith(parsed.start)).toBe(true);
+      }
+  });
+
   it('keys the client by address, else TLS subject, else user, else collector', () => {
     expect(clientKey({ source: { ip: '192.0.2.1' }, user: { name: 'u' } })).toBe('192.0.2.1');
     expect(clientKey({ tls: { client: { subject: 'CN=a' } }, user: { name: 'u' } })).toBe('CN=a');

@@ -111,7 +111,13 @@ function text(s: string | null): string | null {
 /** Canonical JSON over the bound becomes a JSON object saying so, with the start of the text. */
 export function boundedJson(json: string, max = FINDING_LIMITS.jsonChars): string {
   if (json.length <= max) return json;
-  return JSON.stringify({ truncated_from_chars: json.length, start: json.slice(0, Math.max(0, max - 64)) });
+  // the start is escaped again inside the wrapper (a quote or backslash doubles): cut it shorter until it fits
+  let keep = Math.max(0, max - 64);
+  for (;;) {
+    const out = JSON.stringify({ truncated_from_chars: json.length, start: json.slice(0, keep) });
+    if (out.length <= max || keep === 0) return out;
+    keep = Math.max(0, keep - (out.length - max));
+  }
 }
 
 function messageOf(input: FindingInput, client: string, endpoint: string | null, method: string | null): string {
