@@ -1,5 +1,5 @@
 import { resolveRaw, scalarString } from '../sigma/event-context';
-import { fieldFirstRaw, fieldString, fieldStrings, fieldValues } from './event-fields';
+import { bounded, fieldFirstRaw, fieldString, fieldStrings, fieldValues } from './event-fields';
 
 /** The definition the compiled readers must agree with: resolveRaw, arrays flattened, scalars as text. */
 function reference(event: unknown, name: string): string[] {
@@ -74,5 +74,17 @@ describe('event fields', () => {
     const a = fieldStrings({}, 'x.y');
     a.push('mine');
     expect(fieldStrings({}, 'x.y')).toEqual([]);
+  });
+
+  it('bounded() cuts to the bound with an ellipsis and never splits a surrogate pair', () => {
+    expect(bounded('abcdef', 10)).toBe('abcdef');
+    expect(bounded('abcdef', 4)).toBe('abc…');
+    for (let max = 1; max <= 8; max++) {
+      const out = bounded('ab😀😀😀😀', max);
+      expect(out.length).toBeLessThanOrEqual(max);
+      expect(out.endsWith('…')).toBe(true);
+      // every high surrogate is followed by its low surrogate
+      expect(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(out)).toBe(false);
+    }
   });
 });

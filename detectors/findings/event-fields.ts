@@ -189,5 +189,10 @@ export function fieldNumber(event: unknown, name: string): number | null {
 
 /** `s` cut to `max` characters, with an ellipsis when cut. */
 export function bounded(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, Math.max(0, max - 1))}…`;
+  if (s.length <= max) return s;
+  let end = Math.max(0, max - 1);
+  // never keep half of a surrogate pair (it would be encoded as U+FFFD)
+  const last = s.charCodeAt(end - 1);
+  if (end > 0 && last >= 0xd800 && last <= 0xdbff) end--;
+  return `${s.slice(0, end)}…`;
 }
