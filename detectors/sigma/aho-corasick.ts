@@ -312,8 +312,6 @@ export class AhoCorasick {
   scan(s: string, hit: (id: number) => void, epoch = 0): boolean {
     if (this.shift !== undefined) return this.scanSkipping(s, hit, epoch, this.shift);
     const classOf = this.classOf;
-    const reported = this.reported;
-    const out = this.out;
     const rep = this.firstReporting;
     const delta = this.delta;
     const cols = this.dfaCols;
@@ -327,13 +325,7 @@ export class AhoCorasick {
           if (k === SURROGATE) return false;
           v = this.follow(v, k);
         }
-        if (v >= rep) {
-          const o = out[v] as number;
-          if (epoch === 0 || reported[o] !== epoch) {
-            if (epoch !== 0) reported[o] = epoch;
-            this.report(o, hit);
-          }
-        }
+        if (v >= rep) this.reportOnce(v, hit, epoch);
       }
       return true;
     }
@@ -350,14 +342,7 @@ export class AhoCorasick {
         v = this.follow(v, k);
       }
       // nodes with output are numbered last: most characters need no load of `out`
-      if (v >= rep) {
-        const o = out[v] as number;
-        // a short literal can end at almost every character: report each output chain once per epoch
-        if (epoch === 0 || reported[o] !== epoch) {
-          if (epoch !== 0) reported[o] = epoch;
-          this.report(o, hit);
-        }
-      }
+      if (v >= rep) this.reportOnce(v, hit, epoch);
     }
     return true;
   }
@@ -369,8 +354,6 @@ export class AhoCorasick {
    */
   private scanSkipping(s: string, hit: (id: number) => void, epoch: number, shift: Uint8Array): boolean {
     const classOf = this.classOf;
-    const reported = this.reported;
-    const out = this.out;
     const rep = this.firstReporting;
     const delta = this.delta;
     const cols = this.dfaCols;
@@ -401,13 +384,7 @@ export class AhoCorasick {
         if (k === SURROGATE) return false;
         v = this.follow(v, k);
       }
-      if (v >= rep) {
-        const o = out[v] as number;
-        if (epoch === 0 || reported[o] !== epoch) {
-          if (epoch !== 0) reported[o] = epoch;
-          this.report(o, hit);
-        }
-      }
+      if (v >= rep) this.reportOnce(v, hit, epoch);
     }
     return true;
   }
@@ -420,6 +397,19 @@ export class AhoCorasick {
       next = this.step(v, k);
     }
     return next;
+  }
+
+  /**
+   * Reports the output chain of node `v` (a reporting node). A short literal can end at
+   * almost every character: within one epoch each chain is reported once (epoch 0: always).
+   */
+  private reportOnce(v: number, hit: (id: number) => void, epoch: number): void {
+    const o = this.out[v] as number;
+    if (epoch !== 0) {
+      if (this.reported[o] === epoch) return;
+      this.reported[o] = epoch;
+    }
+    this.report(o, hit);
   }
 
   private report(first: number, hit: (id: number) => void): void {
