@@ -392,7 +392,6 @@ export class DockerProxy {
         const length = Number(ures.headers['content-length'] ?? NaN);
         if (!Number.isSafeInteger(length) || length < 0) res.flushHeaders();
         let received = 0;
-        let ended = false;
         const answered = (): void => {
           answeredAt = performance.now();
           if (call.response) call.response = { ...call.response, body: capture?.body() ?? null };
@@ -401,14 +400,14 @@ export class DockerProxy {
           capture?.add(c);
           received += c.length;
           if (received === length) {
-            ended = true;
             answered();
             res.end(c);
           } else if (!res.write(c)) ures.pause();
         });
         res.on('drain', () => ures.resume());
         ures.on('end', () => {
-          if (ended) return;
+          // already ended by its last chunk
+          if (res.writableEnded) return;
           answered();
           res.end();
         });
