@@ -79,7 +79,7 @@ export class DenyPolicy implements CallPolicy {
   }
 
   decide(event: DockerApiEvent): CapturedDecision {
-    if (this.verdicts.length === 0) return ALLOWED;
+    if (this.allowsEverything) return ALLOWED;
     try {
       // matchIndexes returns rule order: the first entry of the policy file wins
       const hits = this.ruleSet.matchIndexes(event, new EventContext(event));

@@ -79,16 +79,14 @@ const MAX_ID_CHARS = 256;
 /** `name` in lower case. Node's header maps are lower-case already; dockerd's (authz) are canonical (`User-Agent`). */
 function header(h: HeaderMap, name: string): string | null {
   const direct = h[name];
-  if (direct !== undefined) {
-    const first = Array.isArray(direct) ? direct[0] : direct;
-    return typeof first === 'string' ? first : null;
-  }
-  for (const [k, v] of Object.entries(h)) {
-    if (k.toLowerCase() !== name) continue;
-    const first = Array.isArray(v) ? v[0] : v;
-    return typeof first === 'string' ? first : null;
-  }
+  if (direct !== undefined) return firstString(direct);
+  for (const [k, v] of Object.entries(h)) if (k.toLowerCase() === name) return firstString(v);
   return null;
+}
+
+function firstString(v: string | readonly string[] | undefined): string | null {
+  const first = Array.isArray(v) ? (v as readonly string[])[0] : v;
+  return typeof first === 'string' ? first : null;
 }
 
 /** Avro `int`: anything else (NaN, fractions, out of range) becomes null. */
