@@ -104,6 +104,9 @@ export function matchedFields(event: unknown, fields: readonly string[]): Matche
   return out;
 }
 
+/** A text copied from the event or the details, cut to FINDING_LIMITS.textChars. */
+function text(s: string): string;
+function text(s: string | null): string | null;
 function text(s: string | null): string | null {
   return s === null ? null : bounded(s, FINDING_LIMITS.textChars);
 }
@@ -175,7 +178,7 @@ export function buildFinding(input: FindingInput): Finding {
     },
     dockguard: {
       endpoint: text(endpoint),
-      client_key: bounded(client, FINDING_LIMITS.textChars),
+      client_key: text(client),
       event_ids: ids,
       event_count: input.eventCount,
       matched: matchedFields(ev, input.rule.fields),
@@ -183,17 +186,17 @@ export function buildFinding(input: FindingInput): Finding {
       baseline: input.baseline
         ? {
             ...input.baseline,
-            key: bounded(input.baseline.key, FINDING_LIMITS.textChars),
-            observed: bounded(input.baseline.observed, FINDING_LIMITS.textChars),
+            key: text(input.baseline.key),
+            observed: text(input.baseline.observed),
             expected: boundedJson(input.baseline.expected),
           }
         : null,
       intel: input.intel
         ? {
-            indicator: bounded(input.intel.indicator, FINDING_LIMITS.textChars),
+            indicator: text(input.intel.indicator),
             type: input.intel.type,
-            source: bounded(input.intel.source, FINDING_LIMITS.textChars),
-            field: bounded(input.intel.field, FINDING_LIMITS.textChars),
+            source: text(input.intel.source),
+            field: text(input.intel.field),
           }
         : null,
       collector: { id: text(fieldString(ev, 'collector.id')), mode: text(fieldString(ev, 'collector.mode')) },
