@@ -19,18 +19,15 @@ import { spawn, type ChildProcess } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
-import * as path from 'path';
 import pino from 'pino';
 import { AuthzPlugin } from '../pipelines/adapters/docker-authz-plugin';
-import { compileDenyPolicy } from '../pipelines/collectors/deny-policy';
 import { createEventBuilder } from '../pipelines/collectors/event-builder';
 import { MemoryAuditSink } from '../pipelines/collectors/memory-audit-sink';
 import { createRedactor } from '../pipelines/collectors/normalize/redact';
 import { importTinyImage, newAuthzRun, startAuthzDockerd, type AuthzDockerd } from '../test/services/authz-dockerd';
+import { defaultDenyPolicy } from './default-policy';
 import { environment, table } from './harness';
 import { keepAliveRequest, quantile } from './http-client';
-
-const ROOT = path.resolve(__dirname, '..', ...(__dirname.includes(`${path.sep}dist${path.sep}`) ? ['..'] : []));
 
 async function timed(f: () => Promise<unknown>): Promise<number> {
   const t0 = process.hrtime.bigint();
@@ -58,8 +55,7 @@ function serveTrivialPlugin(socketPath: string): void {
 
 /** Child mode: the plugin with the default policy; prints READY and counts what it published. */
 async function servePlugin(socketPath: string): Promise<void> {
-  const policyFile = path.join(ROOT, 'deploy/policies/default-deny.yml');
-  const { policy } = compileDenyPolicy([{ file: policyFile, text: fs.readFileSync(policyFile, 'utf8') }]);
+  const policy = defaultDenyPolicy();
   const sink = new MemoryAuditSink(100_000);
   const redactor = createRedactor(randomBytes(32));
   const plugin = new AuthzPlugin({
@@ -146,17 +142,16 @@ async function main(): Promise<void> {
   for (const sig of ['SIGINT', 'SIGTERM'] as const)
     process.once(sig, () => void cleanup().finally(() => process.exit(130)));
   try {
-    // data on tmpfs: a create then measures the API path, not the disk's syncs
     withPlugin = await startAuthzDockerd(withRun, {
       sharedDockerSocket: shared,
       testImage,
-      dataRoot: `/dev/shm/dockguard-bench-${withRun.id}`,
+      dataOnTmpfs: true,
     });
     without = await startAuthzDockerd(withoutRun, {
       sharedDockerSocket: shared,
       testImage,
       withPlugin: false,
-      dataRoot: `/dev/shm/dockguard-bench-${withoutRun.id}`,
+      dataOnTmpfs: true,
     });
     await importTinyImage(withRun.dir, [withPlugin, without]);
     const targets = [

@@ -30,16 +30,14 @@
  */
 import { spawn, type ChildProcess } from 'child_process';
 import { randomBytes } from 'crypto';
-import * as fs from 'fs';
-import * as path from 'path';
 import pino from 'pino';
 import { DockerProxy } from '../pipelines/adapters/docker-proxy';
 import { ALLOW_ALL, type CallPolicy } from '../pipelines/collectors/call-policy';
-import { compileDenyPolicy } from '../pipelines/collectors/deny-policy';
 import { createEventBuilder } from '../pipelines/collectors/event-builder';
 import { MemoryAuditSink } from '../pipelines/collectors/memory-audit-sink';
 import { createRedactor } from '../pipelines/collectors/normalize/redact';
 import { importTinyImage, newAuthzRun, startAuthzDockerd, type AuthzDockerd } from '../test/services/authz-dockerd';
+import { defaultDenyPolicy } from './default-policy';
 import { environment, table } from './harness';
 import { keepAliveRequest, quantile, type ApiRequest } from './http-client';
 
@@ -53,13 +51,6 @@ function target(name: string, to: { socketPath?: string; port?: number }): Targe
 }
 
 const ms = (x: number): string => x.toFixed(3);
-
-const ROOT = path.resolve(__dirname, '..', ...(__dirname.includes(`${path.sep}dist${path.sep}`) ? ['..'] : []));
-
-function defaultPolicy(): CallPolicy {
-  const file = path.join(ROOT, 'deploy/policies/default-deny.yml');
-  return compileDenyPolicy([{ file, text: fs.readFileSync(file, 'utf8') }]).policy;
-}
 
 /** Child mode: run the proxy and print its port. */
 async function serveProxy(socketPath: string, policy: CallPolicy): Promise<void> {
@@ -166,7 +157,7 @@ async function main(): Promise<void> {
   const allowAll = args.includes('--allow-all');
   const shared = process.env.DOCKER_HOST?.startsWith('unix://') ? process.env.DOCKER_HOST.slice(7) : undefined;
   if (args.includes('--serve-proxy'))
-    return serveProxy(arg('--socket') as string, allowAll ? ALLOW_ALL : defaultPolicy());
+    return serveProxy(arg('--socket') as string, allowAll ? ALLOW_ALL : defaultDenyPolicy());
   const calls = Number(arg('--calls') ?? 500);
   const createCalls = Number(arg('--create-calls') ?? calls);
   const rounds = Math.max(1, Number(arg('--rounds') ?? 5));
@@ -372,13 +363,12 @@ async function chooseDaemon(
   if (!shared) throw new Error('set DOCKER_HOST=unix://… (deploy/local/services.sh env): the test image comes from it');
   const testImage = process.env.DOCKGUARD_TEST_IMAGE || 'dockguard-test/busybox:latest';
   const authzRun = newAuthzRun();
-  const dataRoot = `/dev/shm/dockguard-bench-${authzRun.id}`;
-  process.stderr.write(`starting a private dockerd (data on tmpfs: ${dataRoot})\n`);
+  process.stderr.write('starting a private dockerd (data on tmpfs)\n');
   const d: AuthzDockerd = await startAuthzDockerd(authzRun, {
     sharedDockerSocket: shared,
     testImage,
     withPlugin: false,
-    dataRoot,
+    dataOnTmpfs: true,
   });
   let tiny: string;
   try {

@@ -100,11 +100,11 @@ export async function startAuthzDockerd(
     testImage: string;
     withPlugin?: boolean;
     /**
-     * Where dockerd keeps images and containers (default: `data` in the run's
-     * directory). A directory on tmpfs takes the disk's fsyncs out of a create,
-     * which benchmarks of the API path want.
+     * Keep images and containers on tmpfs (/dev/shm) instead of in the run's
+     * directory: that takes the disk's syncs out of a create, which benchmarks of
+     * the API path want.
      */
-    dataRoot?: string;
+    dataOnTmpfs?: boolean;
   },
 ): Promise<AuthzDockerd> {
   const { id, dir, pluginName, pluginSocket } = authzRun;
@@ -113,7 +113,7 @@ export async function startAuthzDockerd(
   const dockerHost = `unix://${socketPath}`;
   const exec = path.join(dir, 'x');
   const log = path.join(dir, 'dockerd.log');
-  const dataRoot = opts.dataRoot ?? path.join(dir, 'data');
+  const dataRoot = opts.dataOnTmpfs ? `/dev/shm/dockguard-bench-${id}` : path.join(dir, 'data');
   fs.mkdirSync(dataRoot, { recursive: true });
   fs.mkdirSync(exec, { recursive: true });
   fs.writeFileSync(path.join(dir, 'daemon.json'), '{}');
