@@ -83,9 +83,13 @@ export function makeValues(raw: unknown[]): FieldValues {
   return new Values(true, leaves, strs);
 }
 
-/** Resolves `name` in `event` into the raw values found (empty when absent). */
+/**
+ * Resolves `name` in `event` into the raw values found (empty when absent). An
+ * event that is not an object (a top-level array among them) has no fields, only
+ * values for keyword searches: the prefilter's walk (field-plan.ts) reads it so.
+ */
 export function resolveRaw(event: unknown, name: string, segments: readonly string[]): unknown[] | undefined {
-  if (event === null || typeof event !== 'object') return undefined;
+  if (event === null || typeof event !== 'object' || Array.isArray(event)) return undefined;
   if (hasOwn.call(event, name)) return [(event as Record<string, unknown>)[name]];
   if (segments.length < 2) return undefined;
   let level: unknown[] = [event];

@@ -102,6 +102,9 @@ const CORPUS: unknown[] = [
   42,
   'xmrig',
   ['chroot', '/mnt'],
+  // a top-level array is not an event with fields (the walk and the naive resolution agree)
+  [{ HostConfig: { Privileged: true, Binds: ['/var/run/docker.sock:/s'] }, Action: 'exec', User: 'alice' }],
+  [[{ HostConfig: { Mounts: [{ Source: '/' }] } }], 'xmrig'],
 ];
 
 describe('prefilter index: match() equals matchAllNaive() on a shared index', () => {
