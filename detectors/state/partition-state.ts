@@ -59,6 +59,12 @@ export class PartitionState {
   readonly refs = new Map<number, EventRefInfo>();
   meta: PartitionMeta = { w: -Infinity, x: -Infinity, late: 0 };
   private readonly dirtyRefs = new Map<number, true>();
+  /**
+   * References the changelog holds (drained as written, or read back), so that a
+   * reference made and forgotten between two drains, most of them, costs no
+   * record at all rather than a write it never had and a deletion.
+   */
+  private readonly persistedRefs = new Set<number>();
   private metaDirty = false;
   private liveRefs = 0;
 
@@ -111,7 +117,10 @@ export class PartitionState {
     for (const c of this.baselines.drain()) out.push({ key: `${p}/base/${c.key}`, value: c.value });
     for (const ref of this.dirtyRefs.keys()) {
       const r = this.refs.get(ref);
-      out.push({ key: `${p}/ref/${ref}`, value: r === undefined ? null : JSON.stringify(r) });
+      if (r !== undefined) {
+        this.persistedRefs.add(ref);
+        out.push({ key: `${p}/ref/${ref}`, value: JSON.stringify(r) });
+      } else if (this.persistedRefs.delete(ref)) out.push({ key: `${p}/ref/${ref}`, value: null });
     }
     this.dirtyRefs.clear();
     if (this.metaDirty) out.push({ key: `${p}/meta/meta`, value: JSON.stringify(encodeMeta(this.meta)) });
@@ -132,8 +141,13 @@ export class PartitionState {
       else if (kind === 'base') this.baselines.apply(rest, value);
       else if (kind === 'ref') {
         const ref = Number(rest);
-        if (value === null) this.refs.delete(ref);
-        else this.refs.set(ref, parseRef(JSON.parse(value)));
+        if (value === null) {
+          this.refs.delete(ref);
+          this.persistedRefs.delete(ref);
+        } else {
+          this.refs.set(ref, parseRef(JSON.parse(value)));
+          this.persistedRefs.add(ref);
+        }
       } else if (kind === 'meta') {
         if (value !== null) this.meta = decodeMeta(JSON.parse(value));
       } else throw restoreError(`unknown state kind in changelog key ${key}`);
@@ -169,7 +183,11 @@ export class PartitionState {
     try {
       for (const [k, g] of o['corr'] as [string, GroupState][]) s.correlation.apply(k, g);
       for (const [k, v] of o['base'] as [string, string][]) s.baselines.apply(k, v);
-      for (const [ref, i, t] of o['refs'] as [number, string, number][]) s.refs.set(ref, parseRef({ i, t }));
+      // whether a changelog holds them is not known: their deletions are written (a needless one is harmless)
+      for (const [ref, i, t] of o['refs'] as [number, string, number][]) {
+        s.refs.set(ref, parseRef({ i, t }));
+        s.persistedRefs.add(ref);
+      }
       s.meta = decodeMeta(o['meta']);
     } catch (e) {
       if (e instanceof DockguardError) throw e;

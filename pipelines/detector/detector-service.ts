@@ -265,7 +265,11 @@ export class DetectorService {
     const lastOffset = progress.lastOffset;
     // pending correlation matches of a restored partition come with the next event; state changes now
     const changelog = progress.unsentChangelog;
-    for (const c of this.pipeline.state(p).drainChanges())
+    const state = this.pipeline.state(p);
+    // references no correlation window holds any more are forgotten first: most of them
+    // then never reach the changelog, instead of being written now and deleted later
+    state.collectRefs();
+    for (const c of state.drainChanges())
       changelog.push({
         topic: this.changelog,
         key: c.key,
