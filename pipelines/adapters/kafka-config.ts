@@ -37,6 +37,12 @@ export interface ProducerSettings {
   maxInFlightRequests: number;
   /** Records buffered inside the client before `send` refuses (librdkafka queue.buffering.max.messages). */
   maxQueuedRecords: number;
+  /**
+   * Bytes of records in one request at most (kafkajs) / librdkafka batch.size: keep it
+   * under the broker's message.max.bytes (1 MB by default), which refuses a larger
+   * record batch whole.
+   */
+  maxRequestBytes: number;
 }
 
 export interface ConsumerSettings {
@@ -123,6 +129,7 @@ export const kafkaSection = defineSection<KafkaConfig>('kafka', {
         sendTimeoutMs: { type: 'integer', minimum: 100, default: 5000 },
         maxInFlightRequests: { type: 'integer', minimum: 1, maximum: 5, default: 5 },
         maxQueuedRecords: { type: 'integer', minimum: 1, default: 100000 },
+        maxRequestBytes: { type: 'integer', minimum: 1024, default: 1000000 },
       },
     },
     consumer: {

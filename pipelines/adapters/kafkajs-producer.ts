@@ -1,9 +1,12 @@
 /**
  * RecordProducer on kafkajs. kafkajs sends what it is given, one request per
  * call, so the batching is ours: `send` queues records, and one request at a time
- * carries everything queued (up to batchSize records). While a request is in
- * flight the next batch fills, so batches grow with load and latency stays at
- * one round trip when idle (plus lingerMs).
+ * carries everything queued (up to batchSize records and maxRequestBytes). While
+ * a request is in flight the next batch fills, so batches grow with load and
+ * latency stays at one round trip when idle (plus lingerMs). kafkajs writes all
+ * records of a partition in one request as one record batch, which the broker
+ * refuses whole when it exceeds message.max.bytes (1 MB by default): hence the
+ * byte bound, and a call larger than it on its own goes out in several requests.
  *
  * One request at a time is also what keeps the order simple: when a request
  * fails, it and everything queued behind it are rejected together, in order, and
@@ -20,8 +23,46 @@ import { createKafkajsClient } from './kafkajs-client';
 
 interface Pending {
   records: ProducerRecord[];
+  /** recordBytes of its records, summed */
+  bytes: number;
   resolve: () => void;
   reject: (e: DockguardError) => void;
+}
+
+/** What a record adds to a request, about: its key, value and headers, and a record's framing. */
+export function recordBytes(r: ProducerRecord): number {
+  // a changelog tombstone comes with a null value (detector-service.ts)
+  const value = r.value as Buffer | null;
+  let n =
+    64 + (value === null ? 0 : value.length) + (typeof r.key === 'string' ? Buffer.byteLength(r.key) : r.key.length);
+  if (r.headers)
+    for (const [k, v] of Object.entries(r.headers))
+      n += 8 + Buffer.byteLength(k) + (typeof v === 'string' ? Buffer.byteLength(v) : v.length);
+  return n;
+}
+
+/**
+ * The records of `batch` in request-sized chunks, in order: a chunk ends before
+ * the record that would take it past `maxBytes` (a record larger than that on
+ * its own is a chunk of its own, for the broker to judge).
+ */
+export function chunkRecords(batch: readonly { records: ProducerRecord[] }[], maxBytes: number): ProducerRecord[][] {
+  const chunks: ProducerRecord[][] = [];
+  let chunk: ProducerRecord[] = [];
+  let bytes = 0;
+  for (const p of batch)
+    for (const r of p.records) {
+      const b = recordBytes(r);
+      if (chunk.length > 0 && bytes + b > maxBytes) {
+        chunks.push(chunk);
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push(r);
+      bytes += b;
+    }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
 }
 
 const COMPRESSION = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP } as const;
@@ -66,8 +107,10 @@ export class KafkajsProducer implements RecordProducer {
           retriable: true,
         }),
       );
+    let bytes = 0;
+    for (const r of records) bytes += recordBytes(r);
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ records, resolve, reject });
+      this.queue.push({ records, bytes, resolve, reject });
       this.queuedRecords += records.length;
       this.schedule();
     });
@@ -89,10 +132,16 @@ export class KafkajsProducer implements RecordProducer {
     // Whole `send` calls only, so one call's records succeed or fail together.
     // One splice, not a shift per entry: under load the queue holds thousands of
     // calls, and shifting them one by one made each flush quadratic.
+    const { batchSize, maxRequestBytes } = this.config.producer;
     let k = 0;
     let n = 0;
-    while (k < this.queue.length && (k === 0 || n + this.queue[k]!.records.length <= this.config.producer.batchSize))
-      n += this.queue[k++]!.records.length;
+    let bytes = 0;
+    for (; k < this.queue.length; k++) {
+      const next = this.queue[k]!;
+      if (k > 0 && (n + next.records.length > batchSize || bytes + next.bytes > maxRequestBytes)) break;
+      n += next.records.length;
+      bytes += next.bytes;
+    }
     const batch = this.queue.splice(0, k);
     this.queuedRecords -= n;
     this.inFlight = this.request(batch, n).finally(() => {
@@ -109,7 +158,11 @@ export class KafkajsProducer implements RecordProducer {
       timer = setTimeout(() => reject(new Error(`no acknowledgement within ${capMs} ms`)), capMs);
     });
     const session = this.currentSession();
-    const sent = session.ready.then(() => session.producer.sendBatch(this.topicMessages(batch)));
+    // one request, unless a single call is larger than maxRequestBytes: then one after another
+    const sent = session.ready.then(async () => {
+      for (const chunk of chunkRecords(batch, this.config.producer.maxRequestBytes))
+        await session.producer.sendBatch(this.topicMessages(chunk));
+    });
     try {
       await Promise.race([sent, timeout]);
       for (const p of batch) p.resolve();
@@ -132,21 +185,20 @@ export class KafkajsProducer implements RecordProducer {
     }
   }
 
-  private topicMessages(batch: Pending[]): {
+  private topicMessages(records: readonly ProducerRecord[]): {
     topicMessages: { topic: string; messages: Message[] }[];
     acks: number;
     compression: CompressionTypes;
   } {
     const byTopic = new Map<string, Message[]>();
-    for (const p of batch)
-      for (const r of p.records) {
-        let list = byTopic.get(r.topic);
-        if (!list) byTopic.set(r.topic, (list = []));
-        const m: Message = { key: r.key, value: r.value };
-        if (r.headers) m.headers = r.headers;
-        if (r.partition !== undefined) m.partition = r.partition;
-        list.push(m);
-      }
+    for (const r of records) {
+      let list = byTopic.get(r.topic);
+      if (!list) byTopic.set(r.topic, (list = []));
+      const m: Message = { key: r.key, value: r.value };
+      if (r.headers) m.headers = r.headers;
+      if (r.partition !== undefined) m.partition = r.partition;
+      list.push(m);
+    }
     return {
       topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
       acks: -1,

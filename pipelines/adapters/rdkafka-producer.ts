@@ -78,6 +78,7 @@ export function rdkafkaProducerConfig(config: KafkaConfig): Record<string, strin
     'max.in.flight.requests.per.connection': p.maxInFlightRequests,
     'linger.ms': p.lingerMs,
     'batch.num.messages': p.batchSize,
+    'batch.size': p.maxRequestBytes,
     'compression.codec': p.compression,
     'queue.buffering.max.messages': p.maxQueuedRecords,
     'socket.connection.setup.timeout.ms': config.connectionTimeoutMs,
