@@ -229,14 +229,16 @@ export class DetectorService {
     }
     progress.lastOffset = lastOffset;
     done?.();
-    if (out.length > 0) {
-      try {
-        await this.producer.send(out);
-      } catch (e) {
-        progress.unsentFindings = out;
-        throw e;
-      }
-    }
+    // Not awaited here: the next batch is processed while Kafka acknowledges these
+    // records. Nothing is committed before they are: a checkpoint, which precedes
+    // every commit, waits for them first (settleSends).
+    if (out.length > 0)
+      progress.inflight.push(
+        this.producer.send(out).then(
+          () => null,
+          (error: unknown) => ({ error, records: out }),
+        ),
+      );
     const state = this.pipeline.state(p);
     metrics?.stateKeys('detector', state.correlation.size + state.baselines.size);
     metrics?.consumerLag(topics.audit, p, Number(BigInt(ctx.highWatermark) - 1n - BigInt(lastOffset)));
@@ -259,9 +261,31 @@ export class DetectorService {
     return progress;
   }
 
+  /**
+   * Waits for the partition's findings and dead letters in flight. Those of a send
+   * that failed are kept, in their order, to go first when the batch comes again
+   * (the error is rethrown, so the consumer delivers it again).
+   */
+  private async settleSends(progress: PartitionProgress): Promise<void> {
+    if (progress.inflight.length === 0) return;
+    const results = await Promise.all(progress.inflight.splice(0));
+    const failed: ProducerRecord[] = [];
+    let error: unknown;
+    for (const r of results) {
+      if (r === null) continue;
+      error ??= r.error;
+      failed.push(...r.records);
+    }
+    if (failed.length === 0) return;
+    progress.unsentFindings = [...failed, ...progress.unsentFindings];
+    throw error;
+  }
+
   /** Writes the partition's changed state and its last offset to the changelog; resolves once Kafka has them. */
   private async checkpoint(p: number): Promise<void> {
     const progress = this.progress(p);
+    // the offset committed after this checkpoint covers these findings: they must be in Kafka first
+    await this.settleSends(progress);
     const lastOffset = progress.lastOffset;
     // pending correlation matches of a restored partition come with the next event; state changes now
     const changelog = progress.unsentChangelog;
@@ -348,7 +372,10 @@ export class DetectorService {
     return this.exclusive(async () => {
       const now = Date.now();
       for (const [p, progress] of this.partitions) {
-        const behind = progress.lastOffset > progress.checkpointed || progress.unsentFindings.length > 0;
+        const behind =
+          progress.lastOffset > progress.checkpointed ||
+          progress.unsentFindings.length > 0 ||
+          progress.inflight.length > 0;
         if (!behind || (!all && now - progress.checkpointAt < this.o.detector.checkpointIntervalMs)) continue;
         try {
           if (progress.unsentFindings.length > 0) {
@@ -393,6 +420,8 @@ interface PartitionProgress {
   events: number;
   unsentFindings: ProducerRecord[];
   unsentChangelog: ProducerRecord[];
+  /** Sends of findings and dead letters not awaited yet, in batch order: null once acknowledged. */
+  inflight: Array<Promise<{ error: unknown; records: ProducerRecord[] } | null>>;
 }
 
 function newProgress(restoredOffset: number): PartitionProgress {
@@ -404,5 +433,6 @@ function newProgress(restoredOffset: number): PartitionProgress {
     events: 0,
     unsentFindings: [],
     unsentChangelog: [],
+    inflight: [],
   };
 }
