@@ -55,6 +55,8 @@ export interface DetectorServiceOptions {
   codec?: AvroCodec;
   /** Sets already loaded (and checked) by the caller; loaded from the configuration otherwise. */
   initialSets?: LoadedSets;
+  /** The producer of findings, dead letters and the changelog (closed by stop); the configured client's otherwise. */
+  producer?: RecordProducer;
 }
 
 export class DetectorService {
@@ -106,7 +108,7 @@ export class DetectorService {
       maxEventsPerGroup: o.detector.maxEventsPerGroup,
       maxCorrelationKeys: o.detector.maxCorrelationKeys,
     });
-    this.producer = createRecordProducer(o.kafka, o.logger);
+    this.producer = o.producer ?? createRecordProducer(o.kafka, o.logger);
     this.consumer = new KafkaConsumer(o.kafka, o.detector.groupId, o.logger);
     this.changelog = changelogTopic(o.kafka, changelogStore(o.detector)).topic;
   }

@@ -1,6 +1,12 @@
 // The detector service against the real Kafka: the seed's campaign yields the Sigma,
 // first-seen and temporal_ordered findings; malformed records land in the dead-letter
 // topic with a reason while every valid event is processed.
+import { DockguardError } from '../../detectors/errors';
+import {
+  createRecordProducer,
+  type ProducerRecord,
+  type RecordProducer,
+} from '../../pipelines/adapters/kafka-producer';
 import { DetectorService } from '../../pipelines/detector/detector-service';
 import { consumeAll, logger } from '../kafka/kafka-test-kit';
 import { localServices, skipReason } from '../services/local-services';
@@ -129,6 +135,62 @@ describeKafka(brokers ? 'detector service (Kafka)' : skipReason('KAFKA_BROKERS',
       expect(service.stats.events).toBe(valid.length + bad.length);
     } finally {
       await service.stop();
+    }
+  });
+  it('findings whose send fails are sent again before anything past them is committed: none lost', async () => {
+    // small fetches: many batches, so sends of findings are in flight while later batches run
+    const { kafka, detector } = detectorTestConfig(brokers!, 1);
+    kafka.consumer.maxBytesPerPartition = 8 * 1024;
+    const t0 = Date.parse('2026-11-20T00:00:00Z');
+    const learn = Array.from({ length: 26 }, (_, i) => benignCreate('10.0.4.12', t0 + i * 3_600_000, `learn-${i}`));
+    const campaigns = Array.from({ length: 20 }, (_, i) =>
+      seedCampaign(`203.0.113.${20 + i}`, t0 + (27 + i) * 3_600_000, `s${i}`),
+    );
+    const events = [...learn, ...campaigns.flat()];
+    await createTopics(kafka, detector);
+    // one request (so one record batch, what a fetch returns at least) per campaign
+    await produceEvents(kafka, learn);
+    for (const c of campaigns) await produceEvents(kafka, c);
+    // the 2nd, 3rd (the retry of the 2nd among them) and 5th sends of findings fail, as in a broker outage
+    const real = createRecordProducer(kafka, logger);
+    let findingSends = 0;
+    let failed = 0;
+    const flaky: RecordProducer = {
+      send(records: ProducerRecord[]): Promise<void> {
+        if (records.some((r) => r.topic === kafka.topics.findings) && [2, 3, 5].includes(++findingSends)) {
+          failed++;
+          return Promise.reject(
+            new DockguardError({ stage: 'io', code: 'KAFKA_UNAVAILABLE', message: 'test: no broker', retriable: true }),
+          );
+        }
+        return real.send(records);
+      },
+      close: () => real.close(),
+    };
+    const service = new DetectorService({ kafka, detector, logger, producer: flaky });
+    await service.start();
+    try {
+      const audit = await consumeAll(kafka, kafka.topics.audit, events.length);
+      const oracle = oracleFindings(detector, audit);
+      const got = decodeFindings(await consumeAll(kafka, kafka.topics.findings, oracle.length, 90_000));
+      expect(new Set(got.map((f) => f.finding.id))).toEqual(new Set(oracle.map((f) => f.finding.id)));
+      expect(failed).toBe(3);
+      // no event folded in twice (a batch that comes again after a failed send is skipped)
+      expect(service.stats.events).toBe(events.length);
+    } finally {
+      await service.stop();
+    }
+    // everything was committed in the end: the next instance starts after the last event
+    const late = benignCreate('10.0.4.12', t0 + 60 * 3_600_000, 'late');
+    await produceEvents(kafka, [late]);
+    const next = new DetectorService({ kafka, detector, logger });
+    await next.start();
+    try {
+      while (next.stats.events + next.stats.skippedReplayed < 1) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 500));
+      expect(next.stats).toMatchObject({ events: 1, skippedReplayed: 0 });
+    } finally {
+      await next.stop();
     }
   });
 });
