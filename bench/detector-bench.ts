@@ -363,8 +363,8 @@ async function produceStream(kafka: KafkaConfig, codec: AvroCodec, events: Docke
       key: clientKey(e),
       value: codec.encode(AUDIT_SUBJECT, e),
     }));
-    // ~1 KB records: sends stay under the broker's default 1 MB message.max.bytes
-    for (let i = 0; i < records.length; i += 500) await producer.send(records.slice(i, i + 500));
+    // the producer keeps each request under the broker's message.max.bytes (producer.maxRequestBytes)
+    await producer.send(records);
   } finally {
     await producer.close();
   }

@@ -13,7 +13,7 @@ import { loadConfig } from '../../pipelines/config/config';
 import { changelogStore, readDetectorConfig, type DetectorConfig } from '../../pipelines/detector/detector-config';
 import { AUDIT_SUBJECT, FINDING_SUBJECT } from '../../pipelines/detector/detector-service';
 import { loadDetectorSets } from '../../pipelines/detector/detector-sets';
-import { logger, testKafkaConfig, uniqueSuffix } from '../kafka/kafka-test-kit';
+import { consumeAll, logger, testKafkaConfig, uniqueSuffix } from '../kafka/kafka-test-kit';
 
 export const codec = new AvroCodec();
 
@@ -56,22 +56,27 @@ export async function produceEvents(
       value: codec.encode(AUDIT_SUBJECT, e),
     }));
     records.push(...extra);
-    // one request stays below the broker's message.max.bytes (1 MiB)
-    let chunk: ProducerRecord[] = [];
-    let bytes = 0;
-    for (const r of records) {
-      if (bytes + r.value.length > 512 * 1024 && chunk.length > 0) {
-        await producer.send(chunk);
-        chunk = [];
-        bytes = 0;
-      }
-      chunk.push(r);
-      bytes += r.value.length;
-    }
-    if (chunk.length > 0) await producer.send(chunk);
+    // the producer keeps each request under the broker's message.max.bytes (producer.maxRequestBytes)
+    await producer.send(records);
   } finally {
     await producer.close();
   }
+}
+
+/**
+ * Reads the audit topic back, runs the oracle (one pipeline over the whole stream)
+ * and waits for its findings on the findings topic: the ids must be the same set.
+ */
+export async function expectOracleFindings(
+  kafka: KafkaConfig,
+  detector: DetectorConfig,
+  auditRecords: number,
+): Promise<Finding[]> {
+  const audit = await consumeAll(kafka, kafka.topics.audit, auditRecords);
+  const oracle = oracleFindings(detector, audit);
+  const got = decodeFindings(await consumeAll(kafka, kafka.topics.findings, oracle.length, 90_000));
+  expect(new Set(got.map((f) => f.finding.id))).toEqual(new Set(oracle.map((f) => f.finding.id)));
+  return got;
 }
 
 export function decodeFindings(records: ConsumedRecord[]): Finding[] {

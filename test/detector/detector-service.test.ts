@@ -11,7 +11,7 @@ import { DetectorService } from '../../pipelines/detector/detector-service';
 import { consumeAll, logger } from '../kafka/kafka-test-kit';
 import { localServices, skipReason } from '../services/local-services';
 import { benignCreate, seedCampaign } from './audit-stream';
-import { createTopics, decodeFindings, detectorTestConfig, oracleFindings, produceEvents } from './detector-kit';
+import { createTopics, detectorTestConfig, expectOracleFindings, produceEvents } from './detector-kit';
 
 const brokers = localServices().kafkaBrokers;
 const describeKafka = brokers ? describe : describe.skip;
@@ -31,10 +31,7 @@ describeKafka(brokers ? 'detector service (Kafka)' : skipReason('KAFKA_BROKERS',
     const service = new DetectorService({ kafka, detector, logger });
     await service.start();
     try {
-      const audit = await consumeAll(kafka, kafka.topics.audit, events.length);
-      const oracle = oracleFindings(detector, audit);
-      const got = decodeFindings(await consumeAll(kafka, kafka.topics.findings, oracle.length, 90_000));
-      expect(new Set(got.map((f) => f.finding.id))).toEqual(new Set(oracle.map((f) => f.finding.id)));
+      const got = await expectOracleFindings(kafka, detector, events.length);
       const names = got.map((f) => `${f.finding.kind}: ${f.rule.name}`);
       expect(names).toEqual(
         expect.arrayContaining([
@@ -78,13 +75,10 @@ describeKafka(brokers ? 'detector service (Kafka)' : skipReason('KAFKA_BROKERS',
     const b = new DetectorService({ kafka, detector, logger });
     await b.start();
     try {
-      const audit = await consumeAll(kafka, kafka.topics.audit, first.length + second.length);
       // the oracle runs one pipeline over the whole stream: the second instance's
       // findings match it only if it continued from the first one's state (the
       // learning period is over, the endpoint knows its client)
-      const oracle = oracleFindings(detector, audit);
-      const got = decodeFindings(await consumeAll(kafka, kafka.topics.findings, oracle.length, 90_000));
-      expect(new Set(got.map((f) => f.finding.id))).toEqual(new Set(oracle.map((f) => f.finding.id)));
+      const got = await expectOracleFindings(kafka, detector, first.length + second.length);
       expect(got.map((f) => f.rule.name)).toContain('Container Created By A Client Never Seen Before');
       expect(b.stats.events).toBe(second.length);
       expect(b.stats.skippedReplayed).toBe(0);
@@ -119,8 +113,6 @@ describeKafka(brokers ? 'detector service (Kafka)' : skipReason('KAFKA_BROKERS',
     const service = new DetectorService({ kafka, detector, logger });
     await service.start();
     try {
-      const audit = await consumeAll(kafka, kafka.topics.audit, valid.length + bad.length);
-      const oracle = oracleFindings(detector, audit);
       const dead = await consumeAll(kafka, kafka.topics.deadLetter, bad.length, 120_000);
       expect(dead).toHaveLength(bad.length);
       for (const d of dead) {
@@ -130,8 +122,7 @@ describeKafka(brokers ? 'detector service (Kafka)' : skipReason('KAFKA_BROKERS',
         expect(d.headers['dockguard.source.topic']?.toString()).toBe(kafka.topics.audit);
         expect(Number(d.headers['dockguard.source.offset']?.toString())).toBeGreaterThanOrEqual(0);
       }
-      const got = decodeFindings(await consumeAll(kafka, kafka.topics.findings, oracle.length, 90_000));
-      expect(new Set(got.map((f) => f.finding.id))).toEqual(new Set(oracle.map((f) => f.finding.id)));
+      await expectOracleFindings(kafka, detector, valid.length + bad.length);
       expect(service.stats.events).toBe(valid.length + bad.length);
     } finally {
       await service.stop();
@@ -170,10 +161,7 @@ describeKafka(brokers ? 'detector service (Kafka)' : skipReason('KAFKA_BROKERS',
     const service = new DetectorService({ kafka, detector, logger, producer: flaky });
     await service.start();
     try {
-      const audit = await consumeAll(kafka, kafka.topics.audit, events.length);
-      const oracle = oracleFindings(detector, audit);
-      const got = decodeFindings(await consumeAll(kafka, kafka.topics.findings, oracle.length, 90_000));
-      expect(new Set(got.map((f) => f.finding.id))).toEqual(new Set(oracle.map((f) => f.finding.id)));
+      await expectOracleFindings(kafka, detector, events.length);
       expect(failed).toBe(3);
       // no event folded in twice (a batch that comes again after a failed send is skipped)
       expect(service.stats.events).toBe(events.length);
