@@ -29,15 +29,20 @@ interface Pending {
   reject: (e: DockguardError) => void;
 }
 
-/** What a record adds to a request, about: its key, value and headers, and a record's framing. */
+/**
+ * What a record adds to a request at most: its key, value and headers, and the
+ * framing of Kafka's record format v2 (length, attributes, timestamp and offset
+ * deltas, key and value lengths, header count: 18 bytes at most; a header's two
+ * lengths: 6).
+ */
 export function recordBytes(r: ProducerRecord): number {
   // a changelog tombstone comes with a null value (detector-service.ts)
   const value = r.value as Buffer | null;
   let n =
-    64 + (value === null ? 0 : value.length) + (typeof r.key === 'string' ? Buffer.byteLength(r.key) : r.key.length);
+    24 + (value === null ? 0 : value.length) + (typeof r.key === 'string' ? Buffer.byteLength(r.key) : r.key.length);
   if (r.headers)
     for (const [k, v] of Object.entries(r.headers))
-      n += 8 + Buffer.byteLength(k) + (typeof v === 'string' ? Buffer.byteLength(v) : v.length);
+      n += 6 + Buffer.byteLength(k) + (typeof v === 'string' ? Buffer.byteLength(v) : v.length);
   return n;
 }
 
