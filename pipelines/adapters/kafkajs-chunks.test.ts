@@ -13,6 +13,12 @@ const rec = (i: number, size: number, headers?: Record<string, string>): Produce
   ...(headers ? { headers } : {}),
 });
 
+/** A `send` call as the producer queues it: its records and their recordBytes sum. */
+const call = (records: ProducerRecord[]): { records: ProducerRecord[]; bytes: number } => ({
+  records,
+  bytes: records.reduce((s, r) => s + recordBytes(r), 0),
+});
+
 describe('chunkRecords', () => {
   it('keeps every record in order, each chunk within the bound unless one record alone exceeds it', () => {
     let x = 11;
@@ -21,15 +27,17 @@ describe('chunkRecords', () => {
       return x % n;
     };
     for (const max of [1024, 10_000, 1_000_000]) {
-      const calls = Array.from({ length: 40 }, (_, c) => ({
-        records: Array.from({ length: 1 + rnd(60) }, (_, i) =>
-          rec(
-            c * 100 + i,
-            rnd(4) === 0 ? rnd(3 * max) : rnd(400),
-            rnd(5) === 0 ? { reason: 'x'.repeat(rnd(300)) } : undefined,
+      const calls = Array.from({ length: 40 }, (_, c) =>
+        call(
+          Array.from({ length: 1 + rnd(60) }, (_, i) =>
+            rec(
+              c * 100 + i,
+              rnd(4) === 0 ? rnd(3 * max) : rnd(400),
+              rnd(5) === 0 ? { reason: 'x'.repeat(rnd(300)) } : undefined,
+            ),
           ),
         ),
-      }));
+      );
       const chunks = chunkRecords(calls, max);
       expect(chunks.flat()).toEqual(calls.flatMap((c) => c.records));
       for (const chunk of chunks) {
@@ -48,13 +56,17 @@ describe('chunkRecords', () => {
 
   it('5,000 dead letters of 20 KiB go out in requests of at most 1 MB each', () => {
     const calls = [
-      {
-        records: Array.from({ length: 5000 }, (_, i) => rec(i, 20 * 1024, { 'dockguard.error.code': 'EVENT_INVALID' })),
-      },
+      call(Array.from({ length: 5000 }, (_, i) => rec(i, 20 * 1024, { 'dockguard.error.code': 'EVENT_INVALID' }))),
     ];
     const chunks = chunkRecords(calls, 1_000_000);
     expect(chunks.length).toBeGreaterThanOrEqual(Math.ceil((5000 * 20 * 1024) / 1_000_000));
     for (const c of chunks) expect(c.reduce((s, r) => s + r.value.length, 0)).toBeLessThanOrEqual(1_000_000);
+  });
+
+  it('a batch within the bound is one chunk of all its calls, in order', () => {
+    const calls = [call([rec(0, 100), rec(1, 200)]), call([rec(2, 300)])];
+    expect(chunkRecords(calls, 1_000_000)).toEqual([calls.flatMap((c) => c.records)]);
+    expect(chunkRecords(calls, 500).flat()).toEqual(calls.flatMap((c) => c.records));
   });
 
   it('counts a tombstone (null value) as its key and framing', () => {

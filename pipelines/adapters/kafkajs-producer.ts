@@ -49,9 +49,17 @@ export function recordBytes(r: ProducerRecord): number {
 /**
  * The records of `batch` in request-sized chunks, in order: a chunk ends before
  * the record that would take it past `maxBytes` (a record larger than that on
- * its own is a chunk of its own, for the broker to judge).
+ * its own is a chunk of its own, for the broker to judge). `bytes` is each call's
+ * recordBytes sum, counted once by `send`: a batch within the bound, the usual
+ * case, is one chunk without counting its records again.
  */
-export function chunkRecords(batch: readonly { records: ProducerRecord[] }[], maxBytes: number): ProducerRecord[][] {
+export function chunkRecords(
+  batch: readonly { records: ProducerRecord[]; bytes: number }[],
+  maxBytes: number,
+): ProducerRecord[][] {
+  let total = 0;
+  for (const p of batch) total += p.bytes;
+  if (total <= maxBytes) return [batch.flatMap((p) => p.records)];
   const chunks: ProducerRecord[][] = [];
   let chunk: ProducerRecord[] = [];
   let bytes = 0;
