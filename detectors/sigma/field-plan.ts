@@ -82,6 +82,74 @@ function childAt(n: PlanNode, key: string, i: number): PlanNode | undefined {
   return n.children.get(key);
 }
 
+/**
+ * The walk of a plan as one generated function: constant-name property loads per
+ * plan node instead of `for…in` over every key of the event. V8 caches a constant
+ * load per site, and each site sees one kind of object (an audit event's
+ * `dockguard`, its `container`, …), so this costs about a fifth of the generic walk
+ * on Avro-decoded events (0.85 against 4.5 µs on a list call, 54 planned fields).
+ *
+ * Same answers as the generic walk (and resolveRaw): own properties only (a value
+ * whose prototype has no property of that name is own; otherwise it is asked), a
+ * whole top-level key before the dotted path, and an array anywhere below the
+ * top level walked by the generic code from that plan node on, which flattens it.
+ * An own property holding undefined is found, as for…in finds it.
+ */
+type FastCollect = (c: FieldCollector, e: Record<string, unknown>) => void;
+
+/** plans deeper than this, or larger, keep the generic walk */
+const MAX_FAST_DEPTH = 24;
+const MAX_FAST_NODES = 4096;
+
+function compileCollect(plan: FieldPlan): FastCollect | undefined {
+  const q = JSON.stringify;
+  const nodes: PlanNode[] = [];
+  let size = 0;
+  let depthMax = 0;
+  const found = (o: string, k: string, v: string): string =>
+    `((${v} = ${o}[${k}]) !== undefined ? ((p = Object.getPrototypeOf(${o})) === null || !(${k} in p) || hasOwn.call(${o}, ${k})) : (${k} in ${o} && hasOwn.call(${o}, ${k})))`;
+  const take = (id: number, v: string): string => `values[${id}] = [${v}]; stamp[${id}] = gen; fnd.push(${id});\n`;
+  // code run when `v` (a variable) holds the value at plan node `n`, `depth` as in visit()
+  const visit = (n: PlanNode, v: string, depth: number): string => {
+    if (++size > MAX_FAST_NODES) return '';
+    depthMax = Math.max(depthMax, depth);
+    let code = '';
+    for (const id of n.pathEnds) code += take(id, v);
+    if (depth > MAX_DEPTH || n.children.size === 0) return code;
+    const ni = nodes.push(n) - 1;
+    const o = `o${depth}`;
+    code += `if (typeof ${v} === 'object' && ${v} !== null) {\n`;
+    code += `if (Array.isArray(${v})) c.visitElement(${v}, nodes[${ni}], ${depth});\n`;
+    code += `else { const ${o} = ${v};\n`;
+    for (const [key, child] of n.children) {
+      const cv = `v${depth + 1}`;
+      code += `if (${found(o, q(key), cv)}) {\n${visit(child, cv, depth + 1)}}\n`;
+    }
+    code += '}}\n';
+    return code;
+  };
+  let body = 'const values = c.values, stamp = c.stamp, fnd = c.found, gen = c.gen;\nlet p, v1';
+  for (let d = 2; d <= MAX_FAST_DEPTH + 1; d++) body += `, v${d}`;
+  body += ';\n';
+  const whole: string[] = [];
+  for (const [key, child] of plan.root.children) {
+    // a name with a dot at the root is a whole top-level key: it overrides its dotted path below
+    if (key.includes('.')) {
+      const ids = child.keyEnds.map(
+        (id) => `values[${id}] = [v1]; if (stamp[${id}] !== gen) { stamp[${id}] = gen; fnd.push(${id}); }\n`,
+      );
+      whole.push(`if (${found('e', q(key), 'v1')}) {\n${ids.join('')}}\n`);
+    } else body += `if (${found('e', q(key), 'v1')}) {\n${visit(child, 'v1', 1)}}\n`;
+  }
+  body += whole.join('');
+  if (size > MAX_FAST_NODES || depthMax > MAX_FAST_DEPTH) return undefined;
+  const make = new Function('hasOwn', 'nodes', `return (c, e) => {\n${body}};`) as (
+    h: typeof hasOwn,
+    n: readonly PlanNode[],
+  ) => FastCollect;
+  return make(hasOwn, nodes);
+}
+
 export interface Collected {
   /** per field id: the raw values found (valid for the ids in `found` only) */
   values: ReadonlyArray<unknown[]>;
@@ -99,9 +167,12 @@ export class FieldCollector implements Collected {
   readonly found: number[] = [];
   private readonly keyFound: number[] = [];
   private readonly byKey: unknown[][];
-  private readonly stamp: Uint32Array;
+  /** per field id: the walk (gen) that found it; read by the generated walk */
+  readonly stamp: Uint32Array;
   private readonly keyStamp: Uint32Array;
-  private gen = 0;
+  /** the current walk's number */
+  gen = 0;
+  private readonly fast: FastCollect | undefined;
   private onString: ((s: string) => void) | undefined;
   private minLength = 0;
   private scalars = true;
@@ -112,6 +183,7 @@ export class FieldCollector implements Collected {
     this.byKey = Array.from({ length: n }, () => []);
     this.stamp = new Uint32Array(n);
     this.keyStamp = new Uint32Array(n);
+    this.fast = compileCollect(plan);
   }
 
   /**
@@ -137,6 +209,10 @@ export class FieldCollector implements Collected {
       return this;
     }
     const root = event as Record<string, unknown>;
+    if (this.fast && !onString) {
+      this.fast(this, root);
+      return this;
+    }
     const rootPlan = this.plan.root;
     let i = 0;
     for (const key in root) {
@@ -181,8 +257,8 @@ export class FieldCollector implements Collected {
     this.visitElement(value, n, depth);
   }
 
-  /** `value` sits at plan node `n` (inside an array or not): descend into its keys. */
-  private visitElement(value: unknown, n: PlanNode, depth: number): void {
+  /** `value` sits at plan node `n` (inside an array or not): descend into its keys. Called by the generated walk. */
+  visitElement(value: unknown, n: PlanNode, depth: number): void {
     if (Array.isArray(value)) {
       for (const el of value) this.visitElement(el, n, depth + 1);
       return;
