@@ -44,7 +44,7 @@ export class SigmaEngine {
       const rule = this.ruleSet.rules[ri] as DetectionRule;
       if (!this.suppressed.has(rule.key)) out.push({ kind: 'detection', eventRef, rule });
       if (corr) {
-        const hit = { ruleKey: rule.key, ruleId: rule.id, ruleName: rule.name, event, eventRef, time: t };
+        const hit = { ruleKey: rule.key, ruleId: rule.id, ruleName: rule.name, event, eventRef, time: t, ctx };
         for (const m of corr.onHit(hit)) out.push(this.fromMatch(m));
       }
     }

@@ -153,6 +153,13 @@ export class EventContext {
     }
   }
 
+  /**
+   * Answers not taken from the first walk's values (fields outside its plan, the
+   * values of later walks, keyword haystacks): a rule set that sees none while
+   * evaluating an event knows the result depends on the walked values alone.
+   */
+  offPlan = 0;
+
   field(name: string): FieldValues {
     let v = this.cache.get(name);
     if (v === undefined) {
@@ -162,16 +169,18 @@ export class EventContext {
         const id = p.plan.ids.get(name);
         if (id !== undefined) return p.stamps[id] === this.primedEpoch ? (p.values[id] as FieldValues) : ABSENT;
       }
+      this.offPlan++;
       if (this.plan?.ids.has(name)) return ABSENT;
       const raw = resolveRaw(this.event, name, splitPath(name));
       v = raw === undefined ? ABSENT : makeValues(raw);
       this.cache.set(name, v);
-    }
+    } else this.offPlan++;
     return v;
   }
 
   /** Every scalar value anywhere in the event: the haystack of keyword searches. */
   anyField(): FieldValues {
+    this.offPlan++;
     if (this.allStrings === undefined) {
       const leaves: unknown[] = [];
       walkLeaves(this.event, leaves, 0);

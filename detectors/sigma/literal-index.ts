@@ -10,7 +10,7 @@
  */
 import { AhoCorasick } from './aho-corasick';
 import { makeValues, type EventContext, type FieldValues, type PrimedFields } from './event-context';
-import { FieldCollector, FieldPlan } from './field-plan';
+import { FieldCollector, FieldPlan, type Collected } from './field-plan';
 import { leafFields, MAX_CLAUSES } from './ir';
 import type { DetectionRule } from './rule-types';
 
@@ -201,8 +201,29 @@ export class LiteralIndex implements PrimedFields {
     (this.keywordIndex as FieldIndex).ac.scanText(str, this.hit, this.epoch);
   };
 
-  /** Pushes onto `out` the rules of this index that can match the event (epoch: the event's stamp). */
-  candidates(event: unknown, ctx: EventContext, epoch: number, out: number[]): void {
+  /** Whether keyword searches (every value of the event) are among the index's literals. */
+  get keywords(): boolean {
+    return this.keywordIndex !== undefined;
+  }
+
+  /**
+   * The walk alone (no keyword searches: see `keywords`), its result in `walked`;
+   * `candidates(…, walked = true)` goes on from it.
+   */
+  walk(event: unknown): void {
+    this.collector.collect(event);
+  }
+
+  /** The last walk's fields and values. */
+  get walked(): Collected {
+    return this.collector;
+  }
+
+  /**
+   * Pushes onto `out` the rules of this index that can match the event (epoch: the
+   * event's stamp). `walked`: `walk(event)` was the last walk (no keyword searches).
+   */
+  candidates(event: unknown, ctx: EventContext, epoch: number, out: number[], walked = false): void {
     const e = epoch;
     this.epoch = e;
     this.out = out;
@@ -222,12 +243,14 @@ export class LiteralIndex implements PrimedFields {
       this.owners = kw.owners;
       this.seen = kw.seen;
     }
-    const collected = this.collector.collect(
-      event,
-      kw && kw.scans ? this.onString : undefined,
-      this.keywordMinLength,
-      this.keywordScalars,
-    );
+    const collected = walked
+      ? this.collector
+      : this.collector.collect(
+          event,
+          kw && kw.scans ? this.onString : undefined,
+          this.keywordMinLength,
+          this.keywordScalars,
+        );
     const found = collected.found;
     const values = this.values;
     const stamps = this.stamps;

@@ -106,6 +106,30 @@ correlation: { type: event_count, rules: [a], group-by: [host.name, User], times
     expect(m.map((x) => [x.group, x.eventRefs])).toEqual([[{ 'host.name': 'h1', User: 'u1' }, [1, 4]]]);
   });
 
+  it('keys groups in the changelog format [rule key, [component keys]], with or without the key memo', () => {
+    const { engine, store } = setup(`title: t
+name: t
+correlation: { type: event_count, rules: [a], group-by: [host.name, User], timespan: 1h, condition: { gte: 1000 } }
+`);
+    const values: unknown[] = ['h1', 'h"2\\', 'hôte', 7, true, ['x', 'y'], null, undefined];
+    const want = new Set<string>();
+    let n = 0;
+    // every pair twice: the second time the memo answers (arrays are never remembered)
+    for (let round = 0; round < 2; round++)
+      for (const h of values)
+        for (const u of values) {
+          const event: Record<string, unknown> = {};
+          if (h !== undefined) event['host'] = { name: h };
+          if (u !== undefined) event['User'] = u;
+          feed(engine, [hit('a', event, ++n)]);
+          const part = (v: unknown): unknown =>
+            v === undefined || v === null ? null : Array.isArray(v) ? v.map(String) : String(v);
+          want.add(JSON.stringify(['t', [part(h), part(u)]]));
+        }
+    expect(new Set(store.keys())).toEqual(want);
+    expect(want.size).toBe(49); // null and a missing field share a group
+  });
+
   it('compares group values by their string form', () => {
     const { engine } = setup(rule.replace('gte: 100', 'gte: 2'));
     expect(feed(engine, [hit('a', { ComputerName: 42 }, 1), hit('a', { ComputerName: '42' }, 2)])).toHaveLength(1);

@@ -71,6 +71,8 @@ export interface CorrelationHit {
   eventRef: number;
   /** Event time in ms. */
   time: number;
+  /** The detection engine's context of `event`: group-by and value fields are read through it. */
+  ctx?: EventContext;
 }
 
 export interface CorrelationMatch {
@@ -112,6 +114,11 @@ interface Compiled extends ResolvedCorrelation {
   span: number;
   /** How late (event time) matches of correlations feeding this one can arrive. */
   grace: number;
+  /** `[<key as JSON>,[`: the start of every group key of this correlation (see groupKey). */
+  keyPrefix: string;
+  /** group keys by their components' keys, one Map level per group-by field (see groupKey) */
+  keyMemo: Map<unknown, unknown>;
+  keyMemoSize: number;
 }
 
 interface Hit {
@@ -119,6 +126,60 @@ interface Hit {
   event: unknown;
   refs: number[];
   time: number;
+  ctx?: EventContext;
+}
+
+/** A group key memo's stand-in for a missing group-by value (Map keys cannot tell null from a field named so). */
+const NO_VALUE = Symbol('no value');
+/** Where a group key memo's last level holds the key. */
+const KEY = Symbol('key');
+/** Group keys remembered per correlation before its memo is emptied. */
+const KEY_MEMO_MAX = 10_000;
+
+/**
+ * The state key of a group: `JSON.stringify([c.key, comps.map((x) => x.key)])`,
+ * the format the changelog holds, built from a prefix instead of an array per hit.
+ * Groups recur (the same clients), so keys whose components are single values are
+ * remembered, one Map level per component: the same string comes back, with its
+ * hash already computed for the state store's lookup. Bounded: emptied when full.
+ */
+function groupKey(c: Compiled, comps: readonly { key: string | string[] | null }[]): string {
+  let node: Map<unknown, unknown> | undefined = c.keyMemo;
+  for (let i = 0; i < comps.length && node !== undefined; i++) {
+    const k = (comps[i] as { key: string | string[] | null }).key;
+    if (Array.isArray(k)) {
+      node = undefined;
+      break;
+    }
+    const next: unknown = node.get(k ?? NO_VALUE);
+    if (next === undefined) {
+      node = undefined;
+      break;
+    }
+    node = next as Map<unknown, unknown>;
+  }
+  if (node !== undefined) return node.get(KEY) as string;
+  let key = c.keyPrefix;
+  for (let i = 0; i < comps.length; i++) key += (i > 0 ? ',' : '') + JSON.stringify((comps[i] as { key: unknown }).key);
+  key += ']]';
+  if (comps.some((x) => Array.isArray(x.key))) return key;
+  if (c.keyMemoSize >= KEY_MEMO_MAX) {
+    c.keyMemo = new Map();
+    c.keyMemoSize = 0;
+  }
+  let level = c.keyMemo;
+  for (const x of comps) {
+    const k = x.key ?? NO_VALUE;
+    let next = level.get(k) as Map<unknown, unknown> | undefined;
+    if (next === undefined) {
+      next = new Map();
+      level.set(k, next);
+    }
+    level = next;
+  }
+  level.set(KEY, key);
+  c.keyMemoSize++;
+  return key;
 }
 
 export class CorrelationEngine {
@@ -175,6 +236,9 @@ export class CorrelationEngine {
         onClose: decidesOnClose(r.rule),
         span: r.rule.timespanMs,
         grace,
+        keyPrefix: `[${JSON.stringify(r.key)},[`,
+        keyMemo: new Map(),
+        keyMemoSize: 0,
       };
       this.byKey.set(c.key, c);
       c.refs.forEach((k, i) => {
@@ -204,7 +268,7 @@ export class CorrelationEngine {
       const alt = [hit.ruleId, hit.ruleName].map((r) => (r === undefined ? undefined : this.resolve(r)));
       ruleKey = alt.find((k) => k !== undefined && this.byRef.has(k)) ?? ruleKey;
     }
-    this.route({ ruleKey, event: hit.event, refs: [hit.eventRef], time: hit.time }, out);
+    this.route({ ruleKey, event: hit.event, refs: [hit.eventRef], time: hit.time, ctx: hit.ctx }, out);
     this.drain(this.watermark, false, out); // a late hit may have opened an already-due window
     return out;
   }
@@ -242,7 +306,7 @@ export class CorrelationEngine {
   private route(hit: Hit, out: CorrelationMatch[]): void {
     const targets = this.byRef.get(hit.ruleKey);
     if (!targets) return;
-    const ctx = new EventContext(hit.event);
+    const ctx = hit.ctx ?? new EventContext(hit.event);
     for (const { c, r } of targets) this.feed(c, r, hit, ctx, out);
   }
 
@@ -259,7 +323,7 @@ export class CorrelationEngine {
       stored.n = n;
     }
     const comps = c.rule.groupBy.map((g) => fieldComponent(ctx, c.aliasFields.get(g)?.get(hit.ruleKey) ?? g));
-    const key = JSON.stringify([c.key, comps.map((x) => x.key)]);
+    const key = groupKey(c, comps);
     let state = this.store.get(key);
     if (state === undefined || state.rule !== c.key) {
       const group: GroupState['group'] = {};
