@@ -6,6 +6,8 @@
  * dockguard.exec, dockguard.image, dockguard.query).
  */
 import { fieldReader, type FieldReader } from '../findings/event-fields';
+import { FieldCollector, FieldPlan } from '../sigma/field-plan';
+import { WalkMemo } from '../sigma/walk-memo';
 import type { Indicator, IndicatorSet } from './indicator-set';
 
 export interface IntelHit {
@@ -100,14 +102,36 @@ interface Prepared {
   texts: Map<string, readonly TextHit[]>;
   images: Map<string, Indicator | null>;
   pulls: Map<string, { pulled: string; ind: Indicator | undefined } | null>;
+  /** a walk over every field read here, and the hits by its values (see matchIntel) */
+  walk: FieldCollector;
+  hits: WalkMemo<readonly IntelHit[]>;
 }
+
+/** Every field matchIntel reads: its hits depend on these values (and the set) alone. */
+export const INTEL_FIELDS: readonly string[] = [
+  'source.ip',
+  'url.query',
+  ...TEXT_FIELDS,
+  ...IMAGE_FIELDS,
+  ...DIGEST_FIELDS,
+  ...HASH_FIELDS,
+];
+const INTEL_PLAN = new FieldPlan(INTEL_FIELDS);
 
 const preparedBySet = new WeakMap<IndicatorSet, Prepared>();
 
 function prepared(set: IndicatorSet): Prepared {
   let p = preparedBySet.get(set);
   if (!p || p.size !== set.size) {
-    p = { size: set.size, holds: set.holds, texts: new Map(), images: new Map(), pulls: new Map() };
+    p = {
+      size: set.size,
+      holds: set.holds,
+      texts: new Map(),
+      images: new Map(),
+      pulls: new Map(),
+      walk: new FieldCollector(INTEL_PLAN),
+      hits: new WalkMemo(),
+    };
     preparedBySet.set(set, p);
   }
   return p;
@@ -203,10 +227,25 @@ function scanTexts(event: unknown, out: IntelHit[], set: IndicatorSet, p: Prepar
   }
 }
 
+/**
+ * The indicators an event holds. Events repeat (the same calls from the same
+ * clients): one walk over INTEL_FIELDS looks the event's values up in the set's
+ * memo of earlier answers (sigma/walk-memo.ts); only new values are matched.
+ */
 export function matchIntel(event: unknown, set: IndicatorSet): IntelHit[] {
-  const out: IntelHit[] = [];
-  if (set.size === 0) return out;
+  if (set.size === 0) return [];
   const p = prepared(set);
+  if (!p.hits.active()) return matchEvent(event, set, p);
+  p.walk.collect(event);
+  const known = p.hits.get(p.walk);
+  if (known !== undefined) return known.length === 0 ? [] : known.slice();
+  const out = matchEvent(event, set, p);
+  p.hits.set(p.walk, out.slice());
+  return out;
+}
+
+function matchEvent(event: unknown, set: IndicatorSet, p: Prepared): IntelHit[] {
+  const out: IntelHit[] = [];
   const holds = p.holds;
   // one resolution per field: cheaper than walking the event's big branches (dockguard.*) for a few absent fields
   if (holds.ips) {

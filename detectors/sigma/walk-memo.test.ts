@@ -1,11 +1,11 @@
 /**
- * The memo of a rule set's results (rule-set.ts, MatchMemo) may only answer what
+ * The memo of a rule set's results (rule-set.ts, WalkMemo) may only answer what
  * evaluating every rule answers: checked against matchAllNaive over streams that
  * repeat (the memo answers), that do not (it rests), and with a rule that reads a
  * field outside the walk (the memo must turn itself off).
  */
 import type { Collected } from './field-plan';
-import { MatchMemo } from './rule-set';
+import { WalkMemo } from './walk-memo';
 import { compileSources, mulberryInts, ruleDoc } from './test-helpers';
 
 const id = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -69,7 +69,7 @@ function expectNaive(rs: ReturnType<typeof compileSources>['ruleSet'], stream: r
   for (const e of stream) expect({ e, got: rs.matchIndexes(e) }).toEqual({ e, got: rs.matchAllNaive(e) });
 }
 
-describe('MatchMemo in a rule set', () => {
+describe('WalkMemo in a rule set', () => {
   it('answers repeated events as evaluating every rule does, most of them from the memo', () => {
     const { ruleSet } = rules(DETECTIONS);
     const stream = events(11, 3000, 60);
@@ -107,7 +107,7 @@ describe('MatchMemo in a rule set', () => {
   });
 });
 
-describe('MatchMemo keys', () => {
+describe('WalkMemo keys', () => {
   /** A walk found `fields` (plan id → raw values). */
   const walk = (fields: Array<[number, unknown[]]>): Collected => {
     const values: unknown[][] = [];
@@ -128,7 +128,7 @@ describe('MatchMemo keys', () => {
         ]),
       ),
     );
-    const memo = new MatchMemo();
+    const memo = new WalkMemo<readonly number[]>();
     const stored = new Map<number, Collected>();
     walks.forEach((w, i) => {
       const known = memo.get(w);
@@ -145,7 +145,7 @@ describe('MatchMemo keys', () => {
   });
 
   it('remembers no walk holding an object, a function or a long string', () => {
-    const memo = new MatchMemo();
+    const memo = new WalkMemo<readonly number[]>();
     for (const v of [{ a: 1 }, [{ a: 1 }], () => 1, 'x'.repeat(600)]) {
       memo.set(walk([[0, [v]]]), [1]);
       expect(memo.get(walk([[0, [v]]]))).toBeUndefined();
