@@ -27,8 +27,8 @@ const UNFIT = Symbol('unfit');
  * the walked values.
  *
  * The walk's fields and values spell a sequence of tokens: per field found, its
- * plan id, the number of values, then each value (a scalar as itself; an array as
- * ARRAY, its length and its elements). Tokens compare as Map keys do (1, '1' and
+ * plan id when it has one value, else -1 - id and the number of values; then each
+ * value (a scalar as itself; an array as ARRAY, its length and its elements). Tokens compare as Map keys do (1, '1' and
  * true differ; NaN is NaN) and the event's own strings are the tokens, so no key
  * string is built: a trie over the sequence ends in the result. Two walks spell
  * the same sequence exactly when they found the same fields with the same values.
@@ -101,7 +101,11 @@ export class WalkMemo<T> {
     for (let f = 0; f < found.length && node !== undefined; f++) {
       const id = found[f] as number;
       const vals = walk.values[id] as unknown[];
-      node = this.step(this.step(node, id, create), vals.length, create);
+      // one value (the usual case): the field's id; else its id's complement and the count
+      node =
+        vals.length === 1
+          ? this.step(node, id, create)
+          : this.step(this.step(node, -1 - id, create), vals.length, create);
       for (let k = 0; k < vals.length && node !== undefined; k++) {
         const r = this.value(node, vals[k], create, 0);
         if (r === UNFIT) return UNFIT;
