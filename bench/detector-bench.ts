@@ -186,6 +186,15 @@ function inProcess(sets: DetectorSets, events: readonly unknown[], runs: number)
       `${diffs.map((d) => d.toFixed(1)).join(' ')}), their findings included\n`,
   );
   components(sets, events, runs);
+  const memo = sets.rules.ruleSet.memoStats();
+  if (memo) {
+    const looked = memo.hits + memo.misses;
+    process.stdout.write(
+      `    Sigma result memo (rule-set.ts): ${fmtInt(memo.hits)} of ${fmtInt(looked)} lookups answered ` +
+        `(${((100 * memo.hits) / Math.max(1, looked)).toFixed(1)}%), ${fmtInt(memo.paused)} events while resting; ` +
+        `the stream repeats as Docker API traffic does\n`,
+    );
+  }
 }
 
 /** CPU µs per event of one detector alone, median of `runs` passes (after one warm-up pass). */

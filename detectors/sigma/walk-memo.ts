@@ -33,18 +33,22 @@ const UNFIT = Symbol('unfit');
  * string is built: a trie over the sequence ends in the result. Two walks spell
  * the same sequence exactly when they found the same fields with the same values.
  *
- * Bounded: at most MAX_NODES nodes, strings of at most MAX_STRING characters
- * (longer ones are not remembered); emptied when full. Traffic that does not repeat
+ * Bounded: at most MAX_NODES nodes (~60 B each) and MAX_CHARS characters of the
+ * strings they hold, strings of at most MAX_STRING characters (longer ones are not
+ * remembered); emptied when full: under 10 MB a memo. Traffic that does not repeat
  * pays the descent only until a window of WINDOW lookups finds fewer than 1 in 8
  * hits; the memo then rests for REST events and tries again.
  */
 export class WalkMemo<T> {
-  private static readonly MAX_NODES = 200_000;
+  private static readonly MAX_NODES = 100_000;
+  /** characters of the string tokens held (their strings are kept alive by the trie) */
+  private static readonly MAX_CHARS = 2_000_000;
   private static readonly MAX_STRING = 512;
   private static readonly WINDOW = 4096;
   private static readonly REST = 65_536;
   private root = new MemoNode<T>();
   private nodes = 0;
+  private chars = 0;
   private lookups = 0;
   private windowHits = 0;
   private resting = 0;
@@ -80,7 +84,7 @@ export class WalkMemo<T> {
 
   set(walk: Collected, result: T): void {
     if (this.resting > 0) return;
-    if (this.nodes > WalkMemo.MAX_NODES) this.clear();
+    if (this.nodes > WalkMemo.MAX_NODES || this.chars > WalkMemo.MAX_CHARS) this.clear();
     const node = this.descend(walk, true);
     if (node !== undefined && node !== UNFIT) node.result = result;
   }
@@ -92,6 +96,7 @@ export class WalkMemo<T> {
   private clear(): void {
     this.root = new MemoNode<T>();
     this.nodes = 0;
+    this.chars = 0;
   }
 
   /** The node the walk's sequence ends at; undefined when absent (and not `create`), UNFIT when it cannot be spelled. */
@@ -139,6 +144,7 @@ export class WalkMemo<T> {
     if (found !== undefined || !create) return found;
     const child = new MemoNode<T>();
     this.nodes++;
+    if (typeof token === 'string') this.chars += token.length;
     if (first === undefined) {
       node.token = token;
       node.next = child;
