@@ -190,9 +190,8 @@ function inProcess(sets: DetectorSets, events: readonly unknown[], runs: number)
   if (memo) {
     const looked = memo.hits + memo.misses;
     process.stdout.write(
-      `    Sigma result memo (rule-set.ts): ${fmtInt(memo.hits)} of ${fmtInt(looked)} lookups answered ` +
-        `(${((100 * memo.hits) / Math.max(1, looked)).toFixed(1)}%), ${fmtInt(memo.paused)} events while resting; ` +
-        `the stream repeats as Docker API traffic does\n`,
+      `    Sigma result memo (walk-memo.ts): ${fmtInt(memo.hits)} of ${fmtInt(looked)} lookups answered, ` +
+        `${fmtInt(memo.misses)} evaluated, ${fmtInt(memo.paused)} while resting (the stream repeats as Docker API traffic does)\n`,
     );
   }
 }
