@@ -130,6 +130,15 @@ correlation: { type: event_count, rules: [a], group-by: [host.name, User], times
     expect(want.size).toBe(49); // null and a missing field share a group
   });
 
+  it('keys a temporal correlation without group-by as [rule key, []], on every hit', () => {
+    const { engine, store } = setup(`title: t
+name: t
+correlation: { type: temporal, rules: [a, b], timespan: 1h }
+`);
+    feed(engine, [hit('a', { x: 1 }, 1), hit('a', { x: 2 }, 2), hit('a', {}, 3)]);
+    expect([...store.keys()]).toEqual([JSON.stringify(['t', []])]);
+  });
+
   it('compares group values by their string form', () => {
     const { engine } = setup(rule.replace('gte: 100', 'gte: 2'));
     expect(feed(engine, [hit('a', { ComputerName: 42 }, 1), hit('a', { ComputerName: '42' }, 2)])).toHaveLength(1);

@@ -144,25 +144,16 @@ const KEY_MEMO_MAX = 10_000;
  * hash already computed for the state store's lookup. Bounded: emptied when full.
  */
 function groupKey(c: Compiled, comps: readonly { key: string | string[] | null }[]): string {
-  let node: Map<unknown, unknown> | undefined = c.keyMemo;
-  for (let i = 0; i < comps.length && node !== undefined; i++) {
-    const k = (comps[i] as { key: string | string[] | null }).key;
-    if (Array.isArray(k)) {
-      node = undefined;
-      break;
-    }
-    const next: unknown = node.get(k ?? NO_VALUE);
-    if (next === undefined) {
-      node = undefined;
-      break;
-    }
-    node = next as Map<unknown, unknown>;
-  }
-  if (node !== undefined) return node.get(KEY) as string;
+  const single = comps.every((x) => !Array.isArray(x.key));
+  let node: Map<unknown, unknown> | undefined = single ? c.keyMemo : undefined;
+  for (let i = 0; i < comps.length && node !== undefined; i++)
+    node = node.get((comps[i] as { key: string | null }).key ?? NO_VALUE) as Map<unknown, unknown> | undefined;
+  const known = node?.get(KEY) as string | undefined;
+  if (known !== undefined) return known;
   let key = c.keyPrefix;
   for (let i = 0; i < comps.length; i++) key += (i > 0 ? ',' : '') + JSON.stringify((comps[i] as { key: unknown }).key);
   key += ']]';
-  if (comps.some((x) => Array.isArray(x.key))) return key;
+  if (!single) return key;
   if (c.keyMemoSize >= KEY_MEMO_MAX) {
     c.keyMemo = new Map();
     c.keyMemoSize = 0;
