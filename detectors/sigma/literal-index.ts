@@ -207,16 +207,11 @@ export class LiteralIndex implements PrimedFields {
   }
 
   /**
-   * The walk alone (no keyword searches: see `keywords`), its result in `walked`;
-   * `candidates(…, walked = true)` goes on from it.
+   * The walk alone (no keyword searches: see `keywords`): its fields and values,
+   * valid until the next walk; `candidates(…, walked = true)` goes on from it.
    */
-  walk(event: unknown): void {
-    this.collector.collect(event);
-  }
-
-  /** The last walk's fields and values. */
-  get walked(): Collected {
-    return this.collector;
+  walk(event: unknown): Collected {
+    return this.collector.collect(event);
   }
 
   /**

@@ -116,7 +116,7 @@ export class RuleSet {
       this.memo = new WalkMemo();
   }
 
-  /** Results by projection key (see matchMemo); undefined when the rule set cannot be memoised. */
+  /** Results by the walked values (see matchMemo); undefined when the rule set cannot be memoised. */
   private memo: WalkMemo<readonly number[]> | undefined;
 
   /**
@@ -195,6 +195,11 @@ export class RuleSet {
       if (g.gate !== null && !this.admits(g.gate, ctx)) continue;
       g.index.candidates(event, ctx, epoch, candidates);
     }
+    return this.evaluate(candidates, ctx);
+  }
+
+  /** The candidates whose predicate holds, in rule order. */
+  private evaluate(candidates: number[], ctx: EventContext): number[] {
     candidates.sort((a, b) => a - b);
     const out: number[] = [];
     for (const ri of candidates) if ((this.rules[ri] as DetectionRule).predicate(ctx)) out.push(ri);
@@ -203,25 +208,22 @@ export class RuleSet {
 
   /**
    * matchIndexes through the memo (one group, no logsource gates, no keyword
-   * searches): the walked values' projection key looks up an earlier event's
-   * result. A result is remembered only when evaluating it read nothing but the
+   * searches): the walked values look up an earlier event's result (walk-memo.ts). A result is remembered only when evaluating it read nothing but the
    * walked values (EventContext.offPlan: fieldref targets and other fields outside
    * the plan are read at evaluation time); a rule set whose rules do read others is
    * not memoised again.
    */
   private matchMemo(event: unknown, ctx: EventContext, epoch: number, memo: WalkMemo<readonly number[]>): number[] {
     const index = (this.groups[0] as Group).index;
-    index.walk(event);
-    const known = memo.get(index.walked);
+    const walked = index.walk(event);
+    const known = memo.get(walked);
     if (known !== undefined) return known.slice();
     const reads = ctx.offPlan;
     const candidates: number[] = [];
     index.candidates(event, ctx, epoch, candidates, true);
-    candidates.sort((a, b) => a - b);
-    const out: number[] = [];
-    for (const ri of candidates) if ((this.rules[ri] as DetectionRule).predicate(ctx)) out.push(ri);
+    const out = this.evaluate(candidates, ctx);
     if (ctx.offPlan !== reads) this.memo = undefined;
-    else memo.set(index.walked, out.slice());
+    else memo.set(walked, out.slice());
     return out;
   }
 

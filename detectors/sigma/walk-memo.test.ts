@@ -82,7 +82,7 @@ describe('WalkMemo in a rule set', () => {
 
   it('turns itself off for rules that read a field outside the walk (fieldref), and stays right', () => {
     const { ruleSet } = rules([...DETECTIONS, FIELDREF]);
-    // same walked values (Owner), different referenced values (User): a memo would answer the first for both
+    // same walked values (Owner), different referenced values (Creator): a memo would answer the first for both
     expectNaive(ruleSet, [
       { Owner: 'root', Creator: 'root' },
       { Owner: 'root', Creator: 'alice' },

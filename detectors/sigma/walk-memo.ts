@@ -28,9 +28,10 @@ const UNFIT = Symbol('unfit');
  *
  * The walk's fields and values spell a sequence of tokens: per field found, its
  * plan id when it has one value, else -1 - id and the number of values; then each
- * value (a scalar as itself; an array as ARRAY, its length and its elements). Tokens compare as Map keys do (1, '1' and
- * true differ; NaN is NaN) and the event's own strings are the tokens, so no key
- * string is built: a trie over the sequence ends in the result. Two walks spell
+ * value (a scalar as itself; an array as ARRAY, its length and its elements).
+ * Tokens compare as Map keys do (1, '1' and true differ; NaN is NaN) and the
+ * event's own strings are the tokens, so no key string is built: a trie over the
+ * sequence ends in the result. Two walks spell
  * the same sequence exactly when they found the same fields with the same values.
  *
  * Bounded: at most MAX_NODES nodes (~60 B each) and MAX_CHARS characters of the
