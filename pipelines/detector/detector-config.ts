@@ -5,6 +5,7 @@
  */
 import * as os from 'node:os';
 import { defineSection, readSection, type RawConfig } from '../config/config';
+import { DEFAULT_DEAD_LETTER_MAX_BYTES } from '../adapters/dead-letter';
 
 export interface DetectorConfig {
   /** Sigma rule files or directories (baselines/ and intel/ below them are skipped). */
@@ -27,6 +28,14 @@ export interface DetectorConfig {
   maxCorrelationKeys: number;
   /** An audit record larger than this is dead-lettered undecoded. */
   maxEventBytes: number;
+  /**
+   * A dead-letter copy keeps at most this many bytes of the record: a longer one
+   * keeps its start, and its headers give its length and where the whole record
+   * is (source topic, partition, offset). Below the broker's message.max.bytes
+   * (1 MB by default), so the dead-letter topic always takes the copy: a copy it
+   * refused would be retried forever and hold the partition up.
+   */
+  deadLetterMaxBytes: number;
   /** Changelog store name: the topic is `<kafka.topics.changelogPrefix><groupId>.<store>`. */
   stateStore: string;
   /**
@@ -57,6 +66,7 @@ export const detectorSection = defineSection<DetectorConfig>('detector', {
     maxEventsPerGroup: { type: 'integer', minimum: 1, default: 1_000 },
     maxCorrelationKeys: { type: 'integer', minimum: 1, default: 100_000 },
     maxEventBytes: { type: 'integer', minimum: 1024, default: 4 * 1024 * 1024 },
+    deadLetterMaxBytes: { type: 'integer', minimum: 1024, default: DEFAULT_DEAD_LETTER_MAX_BYTES },
     stateStore: { type: 'string', pattern: '^[A-Za-z0-9._-]+$', default: 'detector' },
     checkpointIntervalMs: { type: 'integer', minimum: 0, default: 2_000 },
     checkpointMaxEvents: { type: 'integer', minimum: 1, default: 50_000 },

@@ -27,6 +27,7 @@ import { DockguardError, type ErrorCode } from '../../detectors/errors';
 import { PartitionState } from '../../detectors/state/partition-state';
 import type { DockerApiEvent } from '../../schemas/generated/docker-api-event';
 import type { Finding } from '../../schemas/generated/finding';
+import { deadLetterRecord } from '../adapters/dead-letter';
 import { changelogTopic, ensureTopics, pipelineTopics } from '../adapters/kafka-admin';
 import type { KafkaConfig } from '../adapters/kafka-config';
 import {
@@ -353,20 +354,19 @@ export class DetectorService {
       { reason, partition: r.partition, offset: r.offset, msg2: message.slice(0, 500) },
       'event dead-lettered',
     );
-    out.push({
-      topic: this.o.kafka.topics.deadLetter,
-      key: r.key ?? `${r.topic}/${r.partition}/${r.offset}`,
-      value: r.value ?? Buffer.alloc(0),
+    out.push(
       // the same header names as the indexer's dead letters
-      headers: {
-        'dockguard.error.code': reason,
-        'dockguard.error.reason': message.slice(0, 2000),
-        'dockguard.error.stage': 'detect',
-        'dockguard.source.topic': r.topic,
-        'dockguard.source.partition': String(r.partition),
-        'dockguard.source.offset': r.offset,
-      },
-    });
+      deadLetterRecord(
+        r,
+        this.o.kafka.topics.deadLetter,
+        {
+          'dockguard.error.code': reason,
+          'dockguard.error.reason': message.slice(0, 2000),
+          'dockguard.error.stage': 'detect',
+        },
+        this.o.detector.deadLetterMaxBytes,
+      ),
+    );
   }
 
   /** Checkpoints and commits, outside a batch, the partitions with events not checkpointed for an interval. */

@@ -18,6 +18,7 @@ import type { Logger } from 'pino';
 import { DockguardError, type ErrorCode } from '../../detectors/errors';
 import type { DockerApiEvent } from '../../schemas/generated/docker-api-event';
 import type { Finding } from '../../schemas/generated/finding';
+import { deadLetterRecord } from '../adapters/dead-letter';
 import type { BulkItem, ElasticsearchSink, ItemResult } from '../adapters/elasticsearch-sink';
 import { targetName } from '../adapters/elasticsearch-setup';
 import type { ProducerRecord, RecordProducer } from '../adapters/kafka-producer';
@@ -135,20 +136,14 @@ export class IndexerService {
   }
 
   private async deadLetter(failed: Failed[]): Promise<void> {
-    const records: ProducerRecord[] = failed.map((f) => ({
-      topic: this.o.deadLetterTopic,
-      key: f.rec.key ?? `${f.rec.topic}/${f.rec.partition}/${f.rec.offset}`,
-      value: f.rec.value ?? Buffer.alloc(0),
-      headers: {
+    const records: ProducerRecord[] = failed.map((f) =>
+      deadLetterRecord(f.rec, this.o.deadLetterTopic, {
         'dockguard.error.code': f.code,
         'dockguard.error.stage': 'index',
         'dockguard.error.reason': f.reason,
         'dockguard.service': 'indexer',
-        'dockguard.source.topic': f.rec.topic,
-        'dockguard.source.partition': String(f.rec.partition),
-        'dockguard.source.offset': f.rec.offset,
-      },
-    }));
+      }),
+    );
     try {
       await this.o.deadLetter.send(records);
     } catch (e) {

@@ -2,6 +2,7 @@
 // first-seen and temporal_ordered findings; malformed records land in the dead-letter
 // topic with a reason while every valid event is processed.
 import { DockguardError } from '../../detectors/errors';
+import { ensureTopics } from '../../pipelines/adapters/kafka-admin';
 import {
   createRecordProducer,
   type ProducerRecord,
@@ -128,6 +129,38 @@ describeKafka(brokers ? 'detector service (Kafka)' : skipReason('KAFKA_BROKERS',
       await service.stop();
     }
   });
+  it('a record larger than the dead-letter topic takes is dead-lettered by its start, with where the whole is; its partition goes on', async () => {
+    const { kafka, detector } = detectorTestConfig(brokers!, 1);
+    // the audit topic takes records that the dead-letter topic (the broker's 1 MB default) refuses
+    await ensureTopics(kafka, logger, [
+      { topic: kafka.topics.audit, partitions: 1, replicationFactor: -1, config: { 'max.message.bytes': '4000000' } },
+    ]);
+    await createTopics(kafka, detector);
+    const t0 = Date.parse('2026-11-20T00:00:00Z');
+    const before = Array.from({ length: 26 }, (_, i) => benignCreate('10.0.4.12', t0 + i * 3_600_000, `learn-${i}`));
+    const after = seedCampaign('203.0.113.7', t0 + 27 * 3_600_000, 'after-big');
+    // under detector.maxEventBytes (4 MiB): it is decoded, fails, and goes to the dead letters
+    const big = Buffer.alloc(1_500_000, 7);
+    await produceEvents(kafka, before, [{ topic: kafka.topics.audit, key: 'big', value: big }]);
+    await produceEvents(kafka, after);
+    const service = new DetectorService({ kafka, detector, logger });
+    await service.start();
+    try {
+      const [dead] = await consumeAll(kafka, kafka.topics.deadLetter, 1, 120_000);
+      expect(dead?.headers['dockguard.error.code']?.toString()).toBe('EVENT_INVALID');
+      expect(dead?.headers['dockguard.error.truncated']?.toString()).toBe('true');
+      expect(dead?.headers['dockguard.source.bytes']?.toString()).toBe(String(big.length));
+      expect(dead?.headers['dockguard.source.offset']?.toString()).toBe(String(before.length));
+      expect(dead?.value?.equals(big.subarray(0, detector.deadLetterMaxBytes))).toBe(true);
+      // every event after it is processed: the seed campaign's findings are there
+      const got = await expectOracleFindings(kafka, detector, before.length + 1 + after.length);
+      expect(got.map((f) => f.rule.name)).toContain('Container Created By A Client Never Seen Before');
+      expect(service.stats.events).toBe(before.length + 1 + after.length);
+    } finally {
+      await service.stop();
+    }
+  });
+
   it('findings whose send fails are sent again before anything past them is committed: none lost', async () => {
     // small fetches: many batches, so sends of findings are in flight while later batches run
     const { kafka, detector } = detectorTestConfig(brokers!, 1);
