@@ -326,6 +326,16 @@ correlation: { type: event_count, rules: [a], group-by: [User], timespan: 10s, c
     expect(m.map((x) => [x.group, x.eventRefs])).toEqual([[{ User: 'u' }, [0]]]);
   });
 
+  it('a late hit whose window the watermark has already closed is decided by that same hit', () => {
+    const { engine } = setup(rule('lt: 3'));
+    expect(engine.advance(MIN)).toEqual([]);
+    // [0, 10s) ended long before the watermark: nothing later could join it, so it is decided now
+    expect(engine.onHit(hit('a', { User: 'late' }, 0)).map(brief)).toEqual([
+      { title: 'few', group: { User: 'late' }, refs: [0], value: 1 },
+    ]);
+    expect(engine.flush()).toEqual([]);
+  });
+
   it('eq on flush: a window that does not hold drops only its oldest hit, and the next window is tried', () => {
     const { engine } = setup(rule('eq: 3'));
     expect(

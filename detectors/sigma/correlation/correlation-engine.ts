@@ -52,6 +52,7 @@ import {
   aggregate,
   decidesOnClose,
   fieldComponent,
+  type FieldComponent,
   firstAfter,
   firstAtOrAfter,
   insertHit,
@@ -180,6 +181,8 @@ export class CorrelationEngine {
   private readonly heap = new DeadlineHeap();
   private readonly maxEvents: number;
   private watermark = -Infinity;
+  /** A save since the flag was cleared pushed a deadline the watermark has already reached. */
+  private dueSaved = false;
   readonly counters: CorrelationCounters = {
     hits: 0,
     matches: 0,
@@ -259,8 +262,12 @@ export class CorrelationEngine {
       const alt = [hit.ruleId, hit.ruleName].map((r) => (r === undefined ? undefined : this.resolve(r)));
       ruleKey = alt.find((k) => k !== undefined && this.byRef.has(k)) ?? ruleKey;
     }
+    // unreferenced rules (most hits of most rules) route nowhere: nothing to save, nothing due
+    if (!this.byRef.has(ruleKey)) return out;
+    this.dueSaved = false;
     this.route({ ruleKey, event: hit.event, refs: [hit.eventRef], time: hit.time, ctx: hit.ctx }, out);
-    this.drain(this.watermark, false, out); // a late hit may have opened an already-due window
+    // a late hit may have opened an already-due window
+    if (this.dueSaved) this.drain(this.watermark, false, out);
     return out;
   }
 
@@ -313,7 +320,9 @@ export class CorrelationEngine {
       if (n === undefined) return void this.counters.ignoredNoValue++;
       stored.n = n;
     }
-    const comps = c.rule.groupBy.map((g) => fieldComponent(ctx, c.aliasFields.get(g)?.get(hit.ruleKey) ?? g));
+    const groupBy = c.rule.groupBy;
+    const comps: FieldComponent[] = [];
+    for (const g of groupBy) comps.push(fieldComponent(ctx, c.aliasFields.get(g)?.get(hit.ruleKey) ?? g));
     const key = groupKey(c, comps);
     let state = this.store.get(key);
     if (state === undefined || state.rule !== c.key) {
@@ -407,7 +416,9 @@ export class CorrelationEngine {
       return;
     }
     this.store.set(key, state);
-    this.heap.push({ deadline: this.deadlineOf(c, state), rank: c.rank, key });
+    const deadline = this.deadlineOf(c, state);
+    if (deadline <= this.watermark) this.dueSaved = true;
+    this.heap.push({ deadline, rank: c.rank, key });
     // every update pushes an entry and stale ones are only skipped when popped:
     // rebuild once they outnumber live groups, so the heap stays O(store size)
     if (this.heap.size > 2 * this.store.size + 1024) this.rebuildHeap();

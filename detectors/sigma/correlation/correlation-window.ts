@@ -25,11 +25,21 @@ export interface FieldComponent {
   raw: GroupValue;
 }
 
+/** A group-by field the event does not have (shared: never written to). */
+const ABSENT: FieldComponent = Object.freeze({ key: null, raw: null });
+
 /** Reads `name` with the detection engine's field resolution (top-level key, then dotted path). */
 export function fieldComponent(ctx: EventContext, name: string): FieldComponent {
+  const leaves = ctx.field(name).leaves;
+  // one string or nothing, the usual cases, without the arrays below
+  if (leaves.length === 1) {
+    const l = leaves[0];
+    if (typeof l === 'string') return { key: l, raw: l };
+    if (l === null || l === undefined) return ABSENT;
+  } else if (leaves.length === 0) return ABSENT;
   const strs: string[] = [];
   const raws: (string | number | boolean)[] = [];
-  for (const leaf of ctx.field(name).leaves) {
+  for (const leaf of leaves) {
     const s = scalarString(leaf);
     if (s === undefined) continue;
     strs.push(s);
@@ -40,7 +50,7 @@ export function fieldComponent(ctx: EventContext, name: string): FieldComponent 
         : s,
     );
   }
-  if (strs.length === 0) return { key: null, raw: null };
+  if (strs.length === 0) return ABSENT;
   if (strs.length === 1) return { key: strs[0] as string, raw: raws[0] as string | number | boolean };
   return { key: strs, raw: raws };
 }
