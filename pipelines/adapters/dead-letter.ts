@@ -25,7 +25,7 @@ export function deadLetterRecord(
   topic: string,
   error: Record<string, string>,
   maxBytes = DEFAULT_DEAD_LETTER_MAX_BYTES,
-): ProducerRecord {
+): ProducerRecord & { value: Buffer } {
   const value = source.value ?? Buffer.alloc(0);
   const headers: Record<string, string> = {
     ...error,

@@ -8,7 +8,7 @@
  *
  *   u16 topic length, topic (UTF-8)
  *   u8 key kind (0 bytes, 1 UTF-8 string), u32 key length, key
- *   u32 value length, value
+ *   u32 value length, value (length 0xffffffff: no value, a tombstone)
  *   u16 header count, then per header: u16 name length, name, u32 value length, value
  *
  * Why a CRC per frame: a crash in the middle of a write leaves a torn last frame
@@ -24,6 +24,8 @@ export const SEGMENT_HEADER_BYTES = SEGMENT_MAGIC.length;
 export const FRAME_HEADER_BYTES = 8;
 /** A longer length field is damage, not a record (Kafka's own limit is far below). */
 export const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
+/** The value length of a record without a value (a tombstone): no real length comes near it. */
+const NO_VALUE = 0xffffffff;
 /**
  * The smallest payload encodeRecord writes (empty topic, key and value, no
  * headers). Shorter is damage: a run of zero bytes (a hole in a sparse file)
@@ -62,7 +64,8 @@ export function encodeRecord(r: ProducerRecord): Buffer {
     ([k, v]) => [Buffer.from(k, 'utf8'), typeof v === 'string' ? Buffer.from(v, 'utf8') : v] as const,
   );
   if (topic.length > 0xffff || headers.length > 0xffff) throw new RangeError('topic name or header count too large');
-  let size = 2 + topic.length + 1 + 4 + key.length + 4 + r.value.length + 2;
+  const value = r.value;
+  let size = 2 + topic.length + 1 + 4 + key.length + 4 + (value === null ? 0 : value.length) + 2;
   for (const [k, v] of headers) {
     if (k.length > 0xffff) throw new RangeError('header name too long');
     size += 2 + k.length + 4 + v.length;
@@ -73,8 +76,11 @@ export function encodeRecord(r: ProducerRecord): Buffer {
   o = out.writeUInt8(keyIsString ? 1 : 0, o);
   o = out.writeUInt32BE(key.length, o);
   o += key.copy(out, o);
-  o = out.writeUInt32BE(r.value.length, o);
-  o += r.value.copy(out, o);
+  if (value === null) o = out.writeUInt32BE(NO_VALUE, o);
+  else {
+    o = out.writeUInt32BE(value.length, o);
+    o += value.copy(out, o);
+  }
   o = out.writeUInt16BE(headers.length, o);
   for (const [k, v] of headers) {
     o = out.writeUInt16BE(k.length, o);
@@ -105,7 +111,8 @@ export function decodeRecord(p: Buffer): ProducerRecord {
   const keyBytes = bytes(u32());
   // Copies: a record outlives the read buffer it was parsed from.
   const key = kind === 1 ? keyBytes.toString('utf8') : Buffer.from(keyBytes);
-  const value = Buffer.from(bytes(u32()));
+  const valueLength = u32();
+  const value = valueLength === NO_VALUE ? null : Buffer.from(bytes(valueLength));
   const n = u16();
   const record: ProducerRecord = { topic, key, value };
   if (n > 0) {

@@ -26,7 +26,7 @@ function rec(i: number): ProducerRecord {
   return { topic: 'audit', key: `k${i % 5}`, value: Buffer.from(JSON.stringify({ i, pad: 'p'.repeat(200) })) };
 }
 
-const ids = (rs: ProducerRecord[]): number[] => rs.map((r) => (JSON.parse(r.value.toString()) as { i: number }).i);
+const ids = (rs: ProducerRecord[]): number[] => rs.map((r) => (JSON.parse(String(r.value)) as { i: number }).i);
 
 async function drain(spool: DiskSpool, per = 7): Promise<number[]> {
   const out: number[] = [];

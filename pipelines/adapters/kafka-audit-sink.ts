@@ -265,7 +265,7 @@ export class KafkaAuditSink implements AuditSink {
         if (isRetriable(e)) return false;
         this.counts.rejected++;
         this.metrics?.dropped('KAFKA_REJECTED');
-        this.log.error({ err: e, client: r.key, bytes: r.value.length }, 'Kafka refused an audit event; dropped');
+        this.log.error({ err: e, client: r.key, bytes: r.value?.length ?? 0 }, 'Kafka refused an audit event; dropped');
       }
     }
     return true;

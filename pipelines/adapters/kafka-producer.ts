@@ -26,7 +26,8 @@ import { RdkafkaProducer } from './rdkafka-producer';
 export interface ProducerRecord {
   topic: string;
   key: Buffer | string;
-  value: Buffer;
+  /** null: a tombstone, by which a compacted topic (a detector's state changelog) forgets the key. */
+  value: Buffer | null;
   headers?: Record<string, string | Buffer>;
   /** An explicit partition (state changelogs mirror their input partition); default: by key. */
   partition?: number;

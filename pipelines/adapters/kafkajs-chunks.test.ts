@@ -60,7 +60,7 @@ describe('chunkRecords', () => {
     ];
     const chunks = chunkRecords(calls, 1_000_000);
     expect(chunks.length).toBeGreaterThanOrEqual(Math.ceil((5000 * 20 * 1024) / 1_000_000));
-    for (const c of chunks) expect(c.reduce((s, r) => s + r.value.length, 0)).toBeLessThanOrEqual(1_000_000);
+    for (const c of chunks) expect(c.reduce((s, r) => s + (r.value?.length ?? 0), 0)).toBeLessThanOrEqual(1_000_000);
   });
 
   it('a batch within the bound is one chunk of all its calls, in order', () => {
@@ -70,7 +70,7 @@ describe('chunkRecords', () => {
   });
 
   it('counts a tombstone (null value) as its key and framing', () => {
-    expect(recordBytes({ topic: 't', key: 'k', value: null as unknown as Buffer, partition: 0 })).toBe(24 + 1);
+    expect(recordBytes({ topic: 't', key: 'k', value: null, partition: 0 })).toBe(24 + 1);
   });
 
   it('counts a record as its key, value and headers plus framing', () => {

@@ -36,8 +36,7 @@ interface Pending {
  * lengths: 6).
  */
 export function recordBytes(r: ProducerRecord): number {
-  // a changelog tombstone comes with a null value (detector-service.ts)
-  const value = r.value as Buffer | null;
+  const value = r.value;
   let n =
     24 + (value === null ? 0 : value.length) + (typeof r.key === 'string' ? Buffer.byteLength(r.key) : r.key.length);
   if (r.headers)

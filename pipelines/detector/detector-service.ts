@@ -300,7 +300,7 @@ export class DetectorService {
       changelog.push({
         topic: this.changelog,
         key: c.key,
-        value: c.value === null ? (null as unknown as Buffer) : Buffer.from(c.value),
+        value: c.value === null ? null : Buffer.from(c.value),
         partition: p,
       });
     changelog.push({ topic: this.changelog, key: offsetKey(p), value: Buffer.from(String(lastOffset)), partition: p });
