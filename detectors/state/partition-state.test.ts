@@ -86,11 +86,11 @@ describe('PartitionState', () => {
     const c = new TrackedCorrelationState(2);
     c.set('a', group(1, [1]));
     c.set('b', group(2, [2]));
+    expect(c.drain().map((x) => x.key)).toEqual(['a', 'b']);
     c.set('c', group(3, [3]));
     expect([...c.keys()]).toEqual(['b', 'c']);
     expect(c.evictions).toBe(1);
     expect(c.drain().map((x) => [x.key, x.value === null])).toEqual([
-      ['b', false],
       ['c', false],
       ['a', true],
     ]);
@@ -101,6 +101,7 @@ describe('PartitionState', () => {
     const c = new TrackedCorrelationState(3);
     c.set('a', group(1, [1]));
     c.set('b', group(2, [2]));
+    c.drain(); // both written: their deletions below are written too
     c.set('a', group(3, [3]));
     c.set('c', group(4, [4]));
     c.delete('b');
@@ -130,6 +131,29 @@ describe('PartitionState', () => {
     s.collectRefs();
     expect(s.drainChanges().filter((c) => c.key.includes('/ref/'))).toEqual([{ key: '0/ref/1', value: null }]);
     expect(s.refs.size).toBe(0);
+  });
+
+  it('a correlation group made and gone between two drains writes nothing; a drained or restored one is deleted', () => {
+    const s = new PartitionState(0);
+    s.correlation.set('kept', group(1, [1]));
+    s.correlation.set('brief', group(2, [2]));
+    s.correlation.delete('brief'); // matched and cleared before any checkpoint
+    const corr = (r: PartitionState): unknown[] => r.drainChanges().filter((c) => c.key.includes('/corr/'));
+    expect(corr(s)).toEqual([{ key: '0/corr/kept', value: JSON.stringify(group(1, [1])) }]);
+    s.correlation.delete('kept');
+    expect(corr(s)).toEqual([{ key: '0/corr/kept', value: null }]);
+    // deleted once: gone from the changelog, so a second deletion is not written
+    s.correlation.set('kept', group(3, [3]));
+    s.correlation.delete('kept');
+    expect(corr(s)).toEqual([]);
+    const f = filled();
+    const fromLog = new PartitionState(3);
+    for (const c of f.drainChanges()) fromLog.applyChange(c.key, c.value);
+    for (const r of [fromLog, PartitionState.restore(3, f.snapshot())]) {
+      r.drainChanges();
+      r.correlation.delete('g1');
+      expect(corr(r)).toEqual([{ key: '3/corr/g1', value: null }]);
+    }
   });
 
   it('after a restore, from the changelog or a snapshot, the deletion of a restored reference is written', () => {

@@ -19,6 +19,12 @@ export class TrackedCorrelationState implements CorrelationStateStore {
   private readonly dirty = new Map<string, number>();
   private seq = 0;
   private evicted = 0;
+  /**
+   * Keys the changelog holds (written by a drain, or read back by `apply`): a group
+   * made and gone between two drains, most matched ones, then costs no record at
+   * all rather than a deletion of something never written.
+   */
+  private readonly persisted = new Set<string>();
   /** Incremented on every set or delete: lets the caller see whether an event touched correlation state. */
   changes = 0;
 
@@ -68,7 +74,7 @@ export class TrackedCorrelationState implements CorrelationStateStore {
     return this.evicted;
   }
 
-  /** Keys changed since the last drain, in order of last change, with their JSON state or null. */
+  /** Keys changed since the last drain, in order of last change, with their JSON state, or null for one the changelog holds. */
   drain(): { key: string; value: string | null }[] {
     const out: { key: string; value: string | null }[] = [];
     const changed = [...this.dirty];
@@ -76,7 +82,10 @@ export class TrackedCorrelationState implements CorrelationStateStore {
     changed.sort((a, b) => a[1] - b[1]);
     for (const [k] of changed) {
       const s = this.entries.get(k);
-      out.push({ key: k, value: s === undefined ? null : JSON.stringify(s) });
+      if (s !== undefined) {
+        this.persisted.add(k);
+        out.push({ key: k, value: JSON.stringify(s) });
+      } else if (this.persisted.delete(k)) out.push({ key: k, value: null });
     }
     this.dirty.clear();
     this.seq = 0;
@@ -87,6 +96,7 @@ export class TrackedCorrelationState implements CorrelationStateStore {
   apply(key: string, value: string | null | GroupState): void {
     if (value === null) {
       this.entries.delete(key);
+      this.persisted.delete(key);
       return;
     }
     const s: unknown = typeof value === 'string' ? JSON.parse(value) : value;
@@ -98,6 +108,8 @@ export class TrackedCorrelationState implements CorrelationStateStore {
       });
     this.entries.delete(key);
     this.entries.set(key, s);
+    // from the changelog, or from a snapshot whose changelog may hold it too: its deletion is written
+    this.persisted.add(key);
   }
 
   private mark(key: string): void {
