@@ -208,9 +208,10 @@ export class RuleSet {
 
   /**
    * matchIndexes through the memo (one group, no logsource gates, no keyword
-   * searches): the walked values look up an earlier event's result (walk-memo.ts). A result is remembered only when evaluating it read nothing but the
-   * walked values (EventContext.offPlan: fieldref targets and other fields outside
-   * the plan are read at evaluation time); a rule set whose rules do read others is
+   * searches): the walked values look up an earlier event's result (walk-memo.ts).
+   * A result is remembered only when evaluating it read nothing but the walked
+   * values (EventContext.offPlan: fieldref targets and other fields outside the
+   * plan are read at evaluation time); a rule set whose rules do read others is
    * not memoised again.
    */
   private matchMemo(event: unknown, ctx: EventContext, epoch: number, memo: WalkMemo<readonly number[]>): number[] {

@@ -355,7 +355,6 @@ export class DetectorService {
       'event dead-lettered',
     );
     out.push(
-      // the same header names as the indexer's dead letters
       deadLetterRecord(
         r,
         this.o.kafka.topics.deadLetter,

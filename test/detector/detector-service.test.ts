@@ -129,6 +129,7 @@ describeKafka(brokers ? 'detector service (Kafka)' : skipReason('KAFKA_BROKERS',
       await service.stop();
     }
   });
+
   it('a record larger than the dead-letter topic takes is dead-lettered by its start, with where the whole is; its partition goes on', async () => {
     const { kafka, detector } = detectorTestConfig(brokers!, 1);
     // the audit topic takes records that the dead-letter topic (the broker's 1 MB default) refuses

@@ -327,7 +327,7 @@ export class CorrelationEngine {
     let state = this.store.get(key);
     if (state === undefined || state.rule !== c.key) {
       const group: GroupState['group'] = {};
-      c.rule.groupBy.forEach((g, i) => (group[g] = comps[i]?.raw ?? null));
+      groupBy.forEach((g, i) => (group[g] = comps[i]?.raw ?? null));
       state = { v: 1, rule: c.key, group, hits: [], dropped: 0 };
     }
     const hits = state.hits;
