@@ -25,7 +25,6 @@ import type { Logger } from 'pino';
 import { DetectorPipeline } from '../../detectors/detector-pipeline';
 import { DockguardError, type ErrorCode } from '../../detectors/errors';
 import { PartitionState } from '../../detectors/state/partition-state';
-import type { DockerApiEvent } from '../../schemas/generated/docker-api-event';
 import type { Finding } from '../../schemas/generated/finding';
 import { deadLetterRecord } from '../adapters/dead-letter';
 import { changelogTopic, ensureTopics, pipelineTopics } from '../adapters/kafka-admin';
@@ -39,7 +38,7 @@ import {
 } from '../adapters/kafka-consumer';
 import { createRecordProducer, type ProducerRecord, type RecordProducer } from '../adapters/kafka-producer';
 import { createKafkajsClient } from '../adapters/kafkajs-client';
-import { AvroCodec } from '../codec/avro-codec';
+import { AvroCodec, type Projection } from '../codec/avro-codec';
 import type { ServiceMetrics } from '../runtime/metrics';
 import { changelogStore, type DetectorConfig } from './detector-config';
 import { loadDetectorSets, swapSets, watchDetectorSets, type LoadedSets } from './detector-sets';
@@ -63,6 +62,11 @@ export interface DetectorServiceOptions {
 export class DetectorService {
   private readonly log: Logger;
   private readonly codec: AvroCodec;
+  /**
+   * Decodes the fields the loaded sets read, and skips the rest (AvroCodec.projection,
+   * DetectorPipeline.fieldsRead): the same findings for less decoding.
+   */
+  private projection: Projection;
   private readonly pipeline: DetectorPipeline;
   private readonly producer: RecordProducer;
   private readonly consumer: KafkaConsumer;
@@ -109,6 +113,7 @@ export class DetectorService {
       maxEventsPerGroup: o.detector.maxEventsPerGroup,
       maxCorrelationKeys: o.detector.maxCorrelationKeys,
     });
+    this.projection = this.codec.projection(AUDIT_SUBJECT, this.pipeline.fieldsRead());
     this.producer = o.producer ?? createRecordProducer(o.kafka, o.logger);
     this.consumer = new KafkaConsumer(o.kafka, o.detector.groupId, o.logger);
     this.changelog = changelogTopic(o.kafka, changelogStore(o.detector)).topic;
@@ -152,6 +157,8 @@ export class DetectorService {
   /** Swaps in a new set of rules, baselines and indicators; a set with errors is refused. */
   reload(loaded: LoadedSets): boolean {
     const ok = swapSets(this.pipeline, loaded, this.log);
+    // the next record decodes what the new sets read (batches run between reloads, never across one)
+    if (ok) this.projection = this.codec.projection(AUDIT_SUBJECT, this.pipeline.fieldsRead());
     if (ok) this.stats.reloads++;
     else this.stats.rejectedReloads++;
     return ok;
@@ -221,7 +228,7 @@ export class DetectorService {
       this.stats.events++;
       metrics?.eventsIn(topics.audit);
       const event = this.decode(r, out);
-      if (event) {
+      if (event !== null) {
         const result = this.pipeline.process(event, { partition: p, offset });
         for (const f of result.findings) out.push(this.findingRecord(f));
         if (result.failures.length > 0)
@@ -319,7 +326,8 @@ export class DetectorService {
     progress.events = 0;
   }
 
-  private decode(r: ConsumedRecord, out: ProducerRecord[]): DockerApiEvent | null {
+  /** The record's event, cut to the fields the detectors read (not a whole DockerApiEvent); null when dead-lettered. */
+  private decode(r: ConsumedRecord, out: ProducerRecord[]): unknown {
     if (!r.value || r.value.length === 0) {
       this.deadLetter(r, out, 'EVENT_INVALID', 'empty record');
       return null;
@@ -329,7 +337,7 @@ export class DetectorService {
       return null;
     }
     try {
-      return this.codec.decode(AUDIT_SUBJECT, r.value) as DockerApiEvent;
+      return this.projection.decode(r.value);
     } catch (e) {
       this.deadLetter(r, out, 'EVENT_INVALID', (e as Error).message);
       return null;
