@@ -4,20 +4,18 @@
  *
  * (a) In process: CPU µs per event of DetectorPipeline.process on audit events
  *     (test/detector/audit-stream.ts, as the collectors build them), each
- *     Avro-decoded just before it is processed, as in the service (down to the
- *     fields the loaded sets read: AvroCodec.projection), with 100 rules
+ *     Avro-decoded just before it is processed, as in the service, with 100 rules
  *     (the pack's rules and correlations plus generated variants from
  *     bench/gen-docker-rules.ts) and the pack's baselines and indicators; the same
- *     without baselines, and decoding only, cut and whole (they alternate run by run; costs
+ *     without baselines, and decoding only (the three alternate run by run; costs
  *     are medians of paired differences); then each detector alone (on events
  *     decoded once) and the pipeline with nothing loaded. The pipeline is stateful
  *     (watermark, windows, baseline keys), so every pass runs a fresh pipeline over
  *     the stream in order rather than wrapping around a pool.
  * (b) Over the real Kafka (KAFKA_BROKERS, unique topics deleted afterwards): N
  *     Avro audit events are produced, then timed from the first batch to the last
- *     event: a consumer that only decodes whole events (the ceiling), and the
- *     DetectorService (consume → decode of the fields read → pipeline → findings
- *     and changelog produced and acked);
+ *     event: a consumer that only decodes (the ceiling), and the DetectorService
+ *     (consume → decode → pipeline → findings and changelog produced and acked);
  *     one uncounted warm-up run of each first.
  *     Bar (issue 4): the detector reaches at least half the decode-only rate.
  *
@@ -138,12 +136,12 @@ interface PassResult {
  * strings' hashes from the pass before, which flatters every lookup). Without
  * `sets`, the pass only decodes: the cost the pipeline's figure is taken from.
  */
-function pass(sets: DetectorSets | null, records: readonly Buffer[], decode: (b: Buffer) => unknown): PassResult {
+function pass(sets: DetectorSets | null, records: readonly Buffer[], codec: AvroCodec): PassResult {
   const pipeline = sets ? new DetectorPipeline(sets) : null;
   let findings = 0;
   const c0 = process.cpuUsage();
   for (let i = 0; i < records.length; i++) {
-    const event = decode(records[i] as Buffer);
+    const event = codec.decode(AUDIT_SUBJECT, records[i] as Buffer);
     if (!pipeline) {
       if ((event as { event?: unknown }).event === undefined) throw new Error('decode-only: no event');
       continue;
@@ -172,30 +170,23 @@ function inProcess(
   codec: AvroCodec,
   runs: number,
 ): void {
-  // as the service: each pipeline decodes the fields its sets read (AvroCodec.projection)
-  const cut = (s: DetectorSets): ((b: Buffer) => unknown) => {
-    const projection = codec.projection(AUDIT_SUBJECT, new DetectorPipeline(s).fieldsRead());
-    return (b) => projection.decode(b);
-  };
-  const noBaselines = { ...sets, baselines: [] };
-  const variants: Array<[string, DetectorSets | null, (b: Buffer) => unknown]> = [
-    ['rules + correlations + baselines + intel', sets, cut(sets)],
-    ['without baselines', noBaselines, cut(noBaselines)],
-    ['decode of the fields the detectors read', null, cut(sets)],
-    ['Avro decode of the whole event', null, (b) => codec.decode(AUDIT_SUBJECT, b)],
+  const variants: Array<[string, DetectorSets | null]> = [
+    ['rules + correlations + baselines + intel', sets],
+    ['without baselines', { ...sets, baselines: [] }],
+    ['Avro decode only', null],
   ];
   process.stdout.write(
     `\n(a) DetectorPipeline in process, ${fmtInt(records.length)} events, each Avro-decoded just before it is processed\n`,
   );
-  for (const [, s, d] of variants) pass(s, records, d); // warm-up: the JIT sees this kind of event and these rules
+  for (const [, s] of variants) pass(s, records, codec); // warm-up: the JIT sees this kind of event and these rules
   // the variants alternate run by run, so a burst of load from other processes hits them alike;
   // costs are medians of paired differences, not differences of two medians
   const us: number[][] = variants.map(() => []);
   const findings: number[] = variants.map(() => 0);
   for (let r = 0; r < runs; r++)
-    variants.forEach(([, s, d], v) => {
+    variants.forEach(([, s], v) => {
       global.gc?.();
-      const p = pass(s, records, d);
+      const p = pass(s, records, codec);
       (us[v] as number[]).push(p.cpuUsPerEvent);
       findings[v] = p.findings;
     });
@@ -207,7 +198,7 @@ function inProcess(
         `  (runs: ${xs.map((u) => u.toFixed(1)).join(' ')}${s ? `; ${fmtInt(findings[v] as number)} findings a pass` : ''})\n`,
     );
   });
-  const [all, noBase, decode] = us as [number[], number[], number[], number[]];
+  const [all, noBase, decode] = us as [number[], number[], number[]];
   const paired = (a: number[], b: number[]): number[] => a.map((u, i) => u - (b[i] as number));
   const line = (what: string, d: number[]): string =>
     `  ${what} ${median(d).toFixed(2)} µs/event (median of ${runs} paired differences: ${d.map((x) => x.toFixed(1)).join(' ')})\n`;
