@@ -22,7 +22,7 @@ import type { BaselineDef } from './baselines/baseline-config';
 import { BaselineEngine, type Deviation } from './baselines/baseline-engine';
 import type { GeoIpTable } from './baselines/geoip';
 import { DockguardError } from './errors';
-import { buildFinding, FINDING_EVENT_FIELDS, type FindingOrigin } from './findings/finding-builder';
+import { buildFinding, type FindingOrigin } from './findings/finding-builder';
 import { fieldFirstRaw, fieldString } from './findings/event-fields';
 import { canonicalJson } from './findings/hash';
 import {
@@ -33,7 +33,7 @@ import {
   type RuleInfo,
 } from './findings/rule-info';
 import { IndicatorSet } from './intel/indicator-set';
-import { INTEL_FIELDS, matchIntel, type IntelHit } from './intel/intel-matcher';
+import { matchIntel, type IntelHit } from './intel/intel-matcher';
 import type { CompiledRules } from './sigma/compile-engine';
 import { CorrelationEngine, type CorrelationMatch } from './sigma/correlation';
 import { SigmaEngine, type EngineOutput } from './sigma/engine';
@@ -84,8 +84,6 @@ interface Engines {
   sets: DetectorSets;
   baselines: BaselineEngine;
   suppressed: ReadonlySet<string>;
-  /** Every event field these engines and the findings read; null: any (see fieldsRead). */
-  fields: ReadonlySet<string> | null;
 }
 
 interface Partition {
@@ -128,37 +126,11 @@ export class DetectorPipeline {
       sets.rules.correlations.length > 0
         ? new CorrelationEngine(sets.rules.correlations, sets.rules.resolve, new PartitionState(-1).correlation)
         : undefined;
-    const baselines = new BaselineEngine(sets.baselines, sets.geo);
     return {
       sets,
-      baselines,
+      baselines: new BaselineEngine(sets.baselines, sets.geo),
       suppressed: probe ? probe.suppressedRuleKeys() : new Set(),
-      fields: this.fieldsOf(sets, baselines, probe),
     };
-  }
-
-  private fieldsOf(
-    sets: DetectorSets,
-    baselines: BaselineEngine,
-    corr: CorrelationEngine | undefined,
-  ): ReadonlySet<string> | null {
-    const rules = sets.rules.ruleSet.fieldsRead();
-    if (rules === null) return null;
-    const out = new Set<string>(['event.id', ...this.timestampFields, ...FINDING_EVENT_FIELDS, ...INTEL_FIELDS]);
-    for (const part of [rules, baselines.fieldsRead(), corr?.fieldsRead() ?? []]) for (const f of part) out.add(f);
-    return out;
-  }
-
-  /**
-   * Every event field `process` may read with the loaded sets (rules and their
-   * filters, logsource conditions, correlation grouping, baselines, intel, event
-   * time and id, and what findings copy), or null when a rule may read any field (a
-   * keyword search). An event holding only these fields yields the same findings
-   * as the whole event: the detector service decodes no more than that
-   * (AvroCodec.projection). Changes with `reload`.
-   */
-  fieldsRead(): ReadonlySet<string> | null {
-    return this.engines.fields;
   }
 
   private attach(state: PartitionState, sets: DetectorSets): Partition {

@@ -4,7 +4,7 @@
  * injected BaselineStore, time is the event time, the GeoIP table is a parameter.
  */
 import { canonicalJson } from '../findings/hash';
-import { CLIENT_KEY_FIELDS, clientKey } from '../findings/client-key';
+import { clientKey } from '../findings/client-key';
 import { fieldReader, fieldString } from '../findings/event-fields';
 import type { BaselineDef } from './baseline-config';
 import { judgeFirstSeen, judgeRate, judgeTime, type Judgement } from './baseline-kinds';
@@ -89,19 +89,6 @@ export class BaselineEngine {
             ? this.slot(def.value)
             : -1,
     };
-  }
-
-  /** Every event field evaluate reads: key, value and filter fields, with the computed ones (client, geo.*) as the fields they come from. */
-  fieldsRead(): Set<string> {
-    const out = new Set<string>();
-    for (const field of this.slots.keys()) {
-      if (field === 'client') for (const f of CLIENT_KEY_FIELDS) out.add(f);
-      else if (field === 'geo.country' || field === 'geo.asn') out.add('source.ip');
-      else out.add(field);
-    }
-    // geography asks for the address itself, whatever its value field
-    if (this.defs.some((d) => d.kind === 'geography')) out.add('source.ip');
-    return out;
   }
 
   /** The key of `def` (one of this engine's, or not) for an event, as evaluate computes it. */

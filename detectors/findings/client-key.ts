@@ -15,9 +15,6 @@
  */
 import { fieldString } from './event-fields';
 
-/** The fields clientKey reads, in its order. */
-export const CLIENT_KEY_FIELDS: readonly string[] = ['source.ip', 'tls.client.subject', 'user.name', 'collector.id'];
-
 export function clientKey(event: unknown): string {
   const ip = fieldString(event, 'source.ip');
   if (ip !== null) return ip;

@@ -18,7 +18,7 @@ import type {
   Threat,
 } from '../../schemas/generated/finding';
 import { threatFromTags } from './attack';
-import { CLIENT_KEY_FIELDS, clientKey } from './client-key';
+import { clientKey } from './client-key';
 import { bounded, fieldNumber, fieldString, fieldStrings } from './event-fields';
 import { canonicalJson, sha256Hex } from './hash';
 import type { RuleInfo } from './rule-info';
@@ -43,25 +43,6 @@ export const FINDING_LIMITS = {
   /** Details kept as canonical JSON (correlation group, baseline expectation); valid JSON when cut. */
   jsonChars: 8192,
 };
-
-/**
- * The event fields buildFinding copies (besides the rule's own `fields`, reported
- * in `dockguard.matched`): a detector that decodes less than the whole event keeps
- * at least these. A test builds findings from events cut down to them.
- */
-export const FINDING_EVENT_FIELDS: readonly string[] = [
-  ...CLIENT_KEY_FIELDS,
-  'dockguard.endpoint',
-  'http.request.method',
-  'process.command_line',
-  'source.port',
-  'host.name',
-  'url.path',
-  'url.original',
-  'container.id',
-  'container.image.name',
-  'collector.mode',
-];
 
 export interface FindingOrigin {
   /** Event time of the finding, epoch ms. */

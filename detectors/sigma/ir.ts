@@ -21,12 +21,6 @@ export interface Leaf {
   exact?: boolean;
   /** Rough relative cost, to evaluate cheap leaves of an AND first. */
   cost: number;
-  /**
-   * Fields the test reads besides `field`: fieldref targets, or the fields of the
-   * searches a counted group (`2 of selection*`) holds. `'any'`: it may read any
-   * field. A leaf without `field` and without `reads` is a keyword search (any field).
-   */
-  reads?: readonly string[] | 'any';
 }
 
 export type Node =
@@ -140,29 +134,6 @@ function score(ns: Needle[]): number {
   let min = Infinity;
   for (const n of ns) min = Math.min(min, n.text.length + (n.field === null ? -2 : 0));
   return Math.min(min, 12) * 4 - Math.log2(ns.length + 1);
-}
-
-/**
- * Every event field evaluating `n` may read: the leaves' fields, fieldref targets
- * and the fields inside counted groups. null when some leaf may read any field (a
- * keyword search): then nothing narrower than the whole event will do.
- */
-export function readFields(n: Node, out: Set<string> = new Set()): Set<string> | null {
-  switch (n.k) {
-    case 'leaf':
-      if (n.reads === 'any' || (n.field === null && n.reads === undefined)) return null;
-      if (n.field !== null) out.add(n.field);
-      for (const f of n.reads ?? []) out.add(f);
-      return out;
-    case 'not':
-      return readFields(n.c, out);
-    case 'and':
-    case 'or':
-      for (const c of n.c) if (readFields(c, out) === null) return null;
-      return out;
-    case 'const':
-      return out;
-  }
 }
 
 /** The event fields the leaves of `n` read (keyword searches excluded). */

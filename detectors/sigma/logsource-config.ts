@@ -10,7 +10,7 @@
  */
 import { DockguardError, type ErrorCode, type Severity } from '../errors';
 import { fold } from './fold';
-import { and, readFields, toPredicate, type Node, type Pred } from './ir';
+import { and, toPredicate, type Node, type Pred } from './ir';
 import { compileItem, type CompileEnv } from './value-compiler';
 import type { SourceDocument, YamlPath } from './yaml-source';
 
@@ -31,8 +31,6 @@ export interface LogsourceEntry {
    * satisfy the entry, so the rule set can skip evaluating it.
    */
   guard: { field: string; values: string[] } | undefined;
-  /** The fields `condition` reads (ir.readFields; null: any). */
-  reads: ReadonlySet<string> | null;
 }
 
 /** The first condition that is a plain value or list of values (no wildcards, no null). */
@@ -135,7 +133,7 @@ export function compileLogsourceConfig(
           guard = guardOf(conds);
         }
       }
-      entries.push({ name, match, rewrite, condition: toPredicate(node), guard, reads: readFields(node) });
+      entries.push({ name, match, rewrite, condition: toPredicate(node), guard });
     }
   if (errors.some((e) => e.severity === 'error')) return { errors };
   return { config: { file, entries, fieldmappings }, errors };

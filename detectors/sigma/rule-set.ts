@@ -8,7 +8,6 @@
  * Results come in rule order.
  */
 import { EventContext } from './event-context';
-import { readFields } from './ir';
 import { ClauseState, LiteralIndex } from './literal-index';
 import { WalkMemo } from './walk-memo';
 import { selectLogsource, type Logsource, type LogsourceConfig, type LogsourceEntry } from './logsource-config';
@@ -153,21 +152,6 @@ export class RuleSet {
   private admits(gate: readonly number[], ctx: EventContext): boolean {
     for (let i = 0; i < gate.length; i++) if (this.entryHolds(gate[i] as number, ctx)) return true;
     return false;
-  }
-
-  /**
-   * Every event field matching may read: the rules' (filters applied) and the
-   * logsource conditions'. null when one may read any field (a keyword search):
-   * an event decoded down to these fields matches exactly as the whole event does.
-   */
-  fieldsRead(): Set<string> | null {
-    const out = new Set<string>();
-    for (const r of this.rules) if (readFields(r.node, out) === null) return null;
-    for (const e of this.entries) {
-      if (e.reads === null) return null;
-      for (const f of e.reads) out.add(f);
-    }
-    return out;
   }
 
   stats(): RuleSetStats {

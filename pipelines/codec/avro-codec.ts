@@ -14,7 +14,6 @@ import * as avro from 'avsc';
 import * as fs from 'fs';
 import * as path from 'path';
 import { DockguardError } from '../../detectors/errors';
-import { projectSchema } from './avro-projection';
 
 /** schemas/avro of this installation, whether running from the sources or from dist/. */
 function findAvroDir(): string {
@@ -76,17 +75,6 @@ function plainRecords(type: avro.Type, seen = new Set<avro.Type>()): avro.Type {
   if (t.valuesType) plainRecords(t.valuesType, seen);
   if (t.underlyingType) plainRecords(t.underlyingType, seen);
   return type;
-}
-
-function invalid(message: string): DockguardError {
-  return new DockguardError({ stage: 'runtime', code: 'EVENT_INVALID', message });
-}
-
-/** A decoder of one subject into some of its fields (AvroCodec.projection). */
-export interface Projection {
-  /** The fields decoded; null: all of them. */
-  readonly fields: ReadonlySet<string> | null;
-  decode(buf: Buffer): unknown;
 }
 
 /** `avro.Type.forSchema` whose decoded records enumerate their fields only (see plainRecords). */
@@ -228,53 +216,15 @@ export class AvroCodec {
     return out;
   }
 
-  /**
-   * A decoder of `subject` into the newest schema cut down to `fields` (see
-   * avro-projection.ts): every other field of the record is skipped, not decoded,
-   * and is absent from the result. null: every field (as `decode`). Checks the
-   * same framing and the same bounds as `decode`; a value inside a skipped field
-   * is not checked (an out-of-range enum index there goes unnoticed).
-   */
-  projection(subject: string, fields: ReadonlySet<string> | null): Projection {
-    if (fields === null) return { fields, decode: (buf) => this.decode(subject, buf) };
-    const reader = this.latest.get(subject);
-    if (!reader) throw invalid(`no schema for subject ${subject}`);
-    const cut = typeFor(projectSchema(reader.type.schema({ exportAttrs: true }) as never, fields));
-    const resolvers = new Map<number, avro.Resolver>();
-    return {
-      fields,
-      decode: (buf) => {
-        const { id, writer } = this.writerOf(buf);
-        try {
-          let resolver = resolvers.get(id);
-          if (!resolver) {
-            resolver = cut.createResolver(writer);
-            resolvers.set(id, resolver);
-          }
-          return cut.fromBuffer(buf.subarray(HEADER_BYTES), resolver);
-        } catch (e) {
-          throw invalid(`cannot decode a record of schema id ${id}: ${(e as Error).message}`);
-        }
-      },
-    };
-  }
-
-  /** The framed record's schema id and writer schema; EVENT_INVALID when the header is not one. */
-  private writerOf(buf: Buffer): { id: number; writer: avro.Type } {
-    if (buf.length < HEADER_BYTES) throw invalid(`record of ${buf.length} bytes is shorter than the 5-byte header`);
-    if (buf.readUInt8(0) !== MAGIC) throw invalid(`unknown magic byte ${buf.readUInt8(0)}`);
-    const id = buf.readUInt32BE(1);
-    const writer = this.byId.get(id);
-    if (!writer) throw invalid(`unknown schema id ${id}`);
-    return { id, writer };
-  }
-
   /** Decodes a framed record into the newest schema of `subject` (older writers are resolved). */
   decode(subject: string, buf: Buffer): unknown {
     const fail = (message: string): never => {
-      throw invalid(message);
+      throw new DockguardError({ stage: 'runtime', code: 'EVENT_INVALID', message });
     };
-    const { id, writer } = this.writerOf(buf);
+    if (buf.length < 5) fail(`record of ${buf.length} bytes is shorter than the 5-byte header`);
+    if (buf.readUInt8(0) !== MAGIC) fail(`unknown magic byte ${buf.readUInt8(0)}`);
+    const id = buf.readUInt32BE(1);
+    const writer = this.byId.get(id) ?? fail(`unknown schema id ${id}`);
     const reader = this.latest.get(subject) ?? fail(`no schema for subject ${subject}`);
     try {
       if (reader.id === id) return reader.type.fromBuffer(buf.subarray(5));

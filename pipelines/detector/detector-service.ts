@@ -25,6 +25,7 @@ import type { Logger } from 'pino';
 import { DetectorPipeline } from '../../detectors/detector-pipeline';
 import { DockguardError, type ErrorCode } from '../../detectors/errors';
 import { PartitionState } from '../../detectors/state/partition-state';
+import type { DockerApiEvent } from '../../schemas/generated/docker-api-event';
 import type { Finding } from '../../schemas/generated/finding';
 import { deadLetterRecord } from '../adapters/dead-letter';
 import { changelogTopic, ensureTopics, pipelineTopics } from '../adapters/kafka-admin';
@@ -38,7 +39,7 @@ import {
 } from '../adapters/kafka-consumer';
 import { createRecordProducer, type ProducerRecord, type RecordProducer } from '../adapters/kafka-producer';
 import { createKafkajsClient } from '../adapters/kafkajs-client';
-import { AvroCodec, type Projection } from '../codec/avro-codec';
+import { AvroCodec } from '../codec/avro-codec';
 import type { ServiceMetrics } from '../runtime/metrics';
 import { changelogStore, type DetectorConfig } from './detector-config';
 import { loadDetectorSets, swapSets, watchDetectorSets, type LoadedSets } from './detector-sets';
@@ -62,11 +63,6 @@ export interface DetectorServiceOptions {
 export class DetectorService {
   private readonly log: Logger;
   private readonly codec: AvroCodec;
-  /**
-   * Decodes the fields the loaded sets read, and skips the rest (AvroCodec.projection,
-   * DetectorPipeline.fieldsRead): the same findings for less decoding.
-   */
-  private projection: Projection;
   private readonly pipeline: DetectorPipeline;
   private readonly producer: RecordProducer;
   private readonly consumer: KafkaConsumer;
@@ -113,7 +109,6 @@ export class DetectorService {
       maxEventsPerGroup: o.detector.maxEventsPerGroup,
       maxCorrelationKeys: o.detector.maxCorrelationKeys,
     });
-    this.projection = this.codec.projection(AUDIT_SUBJECT, this.pipeline.fieldsRead());
     this.producer = o.producer ?? createRecordProducer(o.kafka, o.logger);
     this.consumer = new KafkaConsumer(o.kafka, o.detector.groupId, o.logger);
     this.changelog = changelogTopic(o.kafka, changelogStore(o.detector)).topic;
@@ -157,8 +152,6 @@ export class DetectorService {
   /** Swaps in a new set of rules, baselines and indicators; a set with errors is refused. */
   reload(loaded: LoadedSets): boolean {
     const ok = swapSets(this.pipeline, loaded, this.log);
-    // the next record decodes what the new sets read (batches run between reloads, never across one)
-    if (ok) this.projection = this.codec.projection(AUDIT_SUBJECT, this.pipeline.fieldsRead());
     if (ok) this.stats.reloads++;
     else this.stats.rejectedReloads++;
     return ok;
@@ -228,7 +221,7 @@ export class DetectorService {
       this.stats.events++;
       metrics?.eventsIn(topics.audit);
       const event = this.decode(r, out);
-      if (event !== null) {
+      if (event) {
         const result = this.pipeline.process(event, { partition: p, offset });
         for (const f of result.findings) out.push(this.findingRecord(f));
         if (result.failures.length > 0)
@@ -326,8 +319,7 @@ export class DetectorService {
     progress.events = 0;
   }
 
-  /** The record's event, cut to the fields the detectors read (not a whole DockerApiEvent); null when dead-lettered. */
-  private decode(r: ConsumedRecord, out: ProducerRecord[]): unknown {
+  private decode(r: ConsumedRecord, out: ProducerRecord[]): DockerApiEvent | null {
     if (!r.value || r.value.length === 0) {
       this.deadLetter(r, out, 'EVENT_INVALID', 'empty record');
       return null;
@@ -337,7 +329,7 @@ export class DetectorService {
       return null;
     }
     try {
-      return this.projection.decode(r.value);
+      return this.codec.decode(AUDIT_SUBJECT, r.value) as DockerApiEvent;
     } catch (e) {
       this.deadLetter(r, out, 'EVENT_INVALID', (e as Error).message);
       return null;

@@ -286,19 +286,6 @@ export class CorrelationEngine {
     return out;
   }
 
-  /** Every event field a hit's grouping and value read: group-by fields (each alias's fields) and `fields`. */
-  fieldsRead(): Set<string> {
-    const out = new Set<string>();
-    for (const c of this.byKey.values()) {
-      for (const g of c.rule.groupBy) {
-        out.add(g);
-        for (const f of c.aliasFields.get(g)?.values() ?? []) out.add(f);
-      }
-      for (const f of c.rule.fields) out.add(f);
-    }
-    return out;
-  }
-
   suppressedRuleKeys(): Set<string> {
     return new Set(this.suppressed);
   }
