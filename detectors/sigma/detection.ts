@@ -4,7 +4,7 @@
  * `'|all'` keyword ANDs) and the condition over them.
  */
 import { ConditionError, parseCondition, patternMatcher, type Cond } from './condition';
-import { and, or, toPredicate, type Leaf, type Node } from './ir';
+import { and, leafFields, or, toPredicate, type Leaf, type Node } from './ir';
 import { compileItem, parseKey, type CompileEnv } from './value-compiler';
 import type { YamlPath } from './yaml-source';
 
@@ -76,9 +76,12 @@ function atLeast(n: number, nodes: Node[]): Node {
   if (n >= nodes.length) return and(nodes);
   // rare ("2 of selection*"): count the true ones
   const preds = nodes.map(toPredicate);
+  const reads = new Set<string>();
+  for (const c of nodes) leafFields(c, reads);
   const leaf: Leaf = {
     k: 'leaf',
     field: null,
+    reads: [...reads],
     needles: null,
     cost: nodes.length * 4,
     test: (ctx) => {

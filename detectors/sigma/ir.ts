@@ -21,6 +21,12 @@ export interface Leaf {
   exact?: boolean;
   /** Rough relative cost, to evaluate cheap leaves of an AND first. */
   cost: number;
+  /**
+   * Fields the test reads besides `field`: fieldref targets, and the fields of the
+   * searches a counted group (`2 of selection*`) holds, whose leaves live inside
+   * this one's test.
+   */
+  reads?: readonly string[];
 }
 
 export type Node =
@@ -136,11 +142,12 @@ function score(ns: Needle[]): number {
   return Math.min(min, 12) * 4 - Math.log2(ns.length + 1);
 }
 
-/** The event fields the leaves of `n` read (keyword searches excluded). */
+/** The event fields the leaves of `n` read, fieldref targets and counted groups included (keyword searches excluded). */
 export function leafFields(n: Node, out: Set<string> = new Set()): Set<string> {
   switch (n.k) {
     case 'leaf':
       if (n.field !== null) out.add(n.field);
+      if (n.reads) for (const f of n.reads) out.add(f);
       break;
     case 'not':
       leafFields(n.c, out);

@@ -176,6 +176,8 @@ export function compileItem(
     return undefined;
   };
   if (list.length === 0) return err('VALUE_INVALID', 'empty list of values');
+  /** fieldref targets: the leaves read them too (Leaf.reads) */
+  const refs: string[] = [];
   // rules specification, "Special Field Values": null cannot be part of a list of values
   if (list.length > 1 && list.some((x) => x === null))
     return err('VALUE_INVALID', 'null cannot be part of a list of values: put it in a selection of its own');
@@ -335,6 +337,7 @@ export function compileItem(
     if (has('fieldref')) {
       if (v.t !== 'str') return err('VALUE_INVALID', 'fieldref takes a field name', vpath);
       const targets = env.mapField(v.raw);
+      refs.push(...targets);
       const mode = has('contains')
         ? 'contains'
         : has('startswith')
@@ -493,7 +496,7 @@ export function compileItem(
     const tester: LeafTester = negate ? (fv, ctx) => fv.present && !c.tester(fv, ctx) : c.tester;
     return field === null
       ? keywordLeaf(tester, needles, c.cost)
-      : fieldLeaf(field, env, tester, needles, c.cost, exact);
+      : fieldLeaf(field, env, tester, needles, c.cost, exact, refs);
   };
   if (has('all') && !negate) return and(groups.map(build));
   return build(groups.flat());
@@ -556,11 +559,13 @@ function fieldLeaf(
   needles: string[] | null,
   cost: number,
   exact = false,
+  refs: readonly string[] = [],
 ): Node {
   const targets = env.mapField(sigmaField);
+  const reads = refs.length > 0 ? [...new Set(refs)] : undefined;
   const leaves: Node[] = targets.map((f) => {
     const read = fieldReader(f);
-    return {
+    const leaf: Leaf = {
       k: 'leaf',
       field: f,
       test: (ctx: EventContext) => tester(read(ctx), ctx),
@@ -568,6 +573,8 @@ function fieldLeaf(
       exact,
       cost,
     };
+    if (reads) leaf.reads = reads;
+    return leaf;
   });
   return or(leaves);
 }

@@ -1,8 +1,8 @@
 /**
  * The memo of a rule set's results (rule-set.ts, WalkMemo) may only answer what
  * evaluating every rule answers: checked against matchAllNaive over streams that
- * repeat (the memo answers), that do not (it rests), and with a rule that reads a
- * field outside the walk (the memo must turn itself off).
+ * repeat (the memo answers), that do not (it rests), and with rules that read
+ * fields beyond their own leaves (fieldref targets, counted groups: walked too).
  */
 import type { Collected } from './field-plan';
 import { WalkMemo } from './walk-memo';
@@ -24,8 +24,10 @@ const DETECTIONS = [
   `s:\n  Empty: ''\ncondition: s`,
   `s:\n  EventID: 4769\ncondition: s`,
 ];
-// no other rule reads Creator: it is outside the walk
+// no other rule reads Creator: only the fieldref's target puts it in the walk
 const FIELDREF = `s:\n  Owner|fieldref: Creator\ncondition: s`;
+// the leaves of a counted group live inside one leaf's test: their fields must be walked too
+const COUNTED = `sel_a:\n  Sponsor: root\nsel_b:\n  Action: exec\nsel_c:\n  Origin|startswith: /tmp\ncondition: 2 of sel_*`;
 
 function rules(detections: readonly string[]): ReturnType<typeof compileSources> {
   const text = detections.map((d, i) => ruleDoc(d, { id: id(i) })).join('---\n');
@@ -80,15 +82,27 @@ describe('WalkMemo in a rule set', () => {
     expect(stats!.paused).toBe(0);
   });
 
-  it('turns itself off for rules that read a field outside the walk (fieldref), and stays right', () => {
-    const { ruleSet } = rules([...DETECTIONS, FIELDREF]);
-    // same walked values (Owner), different referenced values (Creator): a memo would answer the first for both
-    expectNaive(ruleSet, [
+  it('walks fieldref targets and the fields of counted groups, so it stays on for them, and stays right', () => {
+    const { ruleSet } = rules([...DETECTIONS, FIELDREF, COUNTED]);
+    // same Owner, different referenced Creator; same Action, different Origin and Sponsor:
+    // a memo keyed on the rules' own fields alone would answer the first of each pair for both
+    const pairs = [
       { Owner: 'root', Creator: 'root' },
       { Owner: 'root', Creator: 'alice' },
-    ]);
-    expect(ruleSet.memoStats()).toBeUndefined();
-    expectNaive(ruleSet, events(12, 500, 20));
+      { Action: 'exec', Origin: '/tmp/x' },
+      { Action: 'exec', Origin: '/usr/x' },
+      { Action: 'exec', Sponsor: 'root' },
+      { Action: 'exec', Sponsor: 'alice' },
+    ];
+    expectNaive(ruleSet, [...pairs, ...pairs.map((e) => structuredClone(e))]);
+    expect(ruleSet.memoStats()).toBeDefined();
+    const more = events(12, 500, 20).map((e, i) => ({
+      ...(e as object),
+      Sponsor: i % 3 === 0 ? 'root' : 'alice',
+      Origin: i % 2 === 0 ? '/tmp/a' : '/srv/a',
+    }));
+    expectNaive(ruleSet, more);
+    expect(ruleSet.memoStats()!.hits).toBeGreaterThan(200);
   });
 
   it('rests on traffic that does not repeat, and stays right', () => {
