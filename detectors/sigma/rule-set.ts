@@ -210,9 +210,10 @@ export class RuleSet {
    * matchIndexes through the memo (one group, no logsource gates, no keyword
    * searches): the walked values look up an earlier event's result (walk-memo.ts).
    * A result is remembered only when evaluating it read nothing but the walked
-   * values (EventContext.offPlan: fieldref targets and other fields outside the
-   * plan are read at evaluation time); a rule set whose rules do read others is
-   * not memoised again.
+   * values (EventContext.offPlan: a field outside the plan read at evaluation
+   * time; the plan holds every leaf's field, fieldref targets and the fields of
+   * counted groups included); a rule set whose rules do read others is not
+   * memoised again.
    */
   private matchMemo(event: unknown, ctx: EventContext, epoch: number, memo: WalkMemo<readonly number[]>): number[] {
     const index = (this.groups[0] as Group).index;
