@@ -206,14 +206,22 @@ describe('baseline store', () => {
     const d = def('id: r\ntitle: R\nkind: rate\nkey: [client]\nparameters: { max_keys: 3, key_ttl: 1h }\n');
     const engine = new BaselineEngine([d]);
     const store = new BaselineStore();
-    for (let i = 0; i < 10; i++) engine.evaluate(ev(`192.0.2.${i}`), T0 + i * 60_000, store);
+    const client = (i: number): string => `192.0.2.${i}`;
+    for (let i = 0; i < 3; i++) engine.evaluate(ev(client(i)), T0 + i * 60_000, store);
+    expect(store.drain()).toHaveLength(3); // .0 to .2 are in the changelog now
+    for (let i = 3; i < 10; i++) engine.evaluate(ev(client(i)), T0 + i * 60_000, store);
     expect(store.sizeOf('r')).toBe(3);
     expect(store.counters.evictedKeys).toBe(7);
     engine.expire(T0 + 7 * 60_000 + 1 + H, store);
     expect(store.sizeOf('r')).toBe(2);
     expect(store.counters.expiredKeys).toBe(1);
+    // deletions for the keys the changelog holds; .3 to .7 came and went between two drains
     const changes = store.drain();
-    expect(changes.filter((c) => c.value === null)).toHaveLength(8);
+    const deleted = changes.filter((c) => c.value === null).map((c) => JSON.parse(c.key) as [string, string]);
+    expect(deleted.map(([, k]) => JSON.parse(k) as { client: string })).toEqual(
+      [0, 1, 2].map((i) => ({ client: client(i) })),
+    );
+    expect(changes.filter((c) => c.value !== null)).toHaveLength(2);
     expect(store.drain()).toEqual([]);
   });
 
@@ -274,7 +282,7 @@ describe('changes', () => {
       [key('b1', 'C'), false],
       [key('b1', 'A'), false],
       [key('b1', 'D'), false],
-      [key('b1', 'B'), true], // evicted by D's put
+      // B, evicted by D's put, was never written: no deletion
       [key('b2', 'Y'), false],
       [key('b2', 'X'), false],
     ]);
@@ -286,6 +294,33 @@ describe('changes', () => {
     // a second round starts from nothing
     store.put('b1', 'C', st(8), 3);
     expect(store.drain().map((c) => c.key)).toEqual([key('b1', 'C')]);
+  });
+
+  it('write a deletion only for a key the changelog holds (drained before, or restored)', () => {
+    const st = (l: number): BaselineState => ({ k: 'r', c: 0, n: 1, l, w: 0, x: 1, m: 0, s: 0, h: 0, a: -1 });
+    const key = (k: string): string => JSON.stringify(['b', k]);
+    const drained = (store: BaselineStore): string[] =>
+      store.drain().map((c) => `${JSON.parse(c.key)[1] as string}${c.value === null ? ' deleted' : ''}`);
+    const store = new BaselineStore();
+    store.put('b', 'written', st(1), 2);
+    expect(drained(store)).toEqual(['written']);
+    store.apply(key('restored'), encodeBaselineState(st(2)));
+    // brief is made and evicted between two drains; the other two go as well
+    store.put('b', 'brief', st(3), 2); // evicts written
+    store.put('b', 'late', st(4), 2); // evicts restored
+    store.put('b', 'later', st(5), 2); // evicts brief
+    // in order of last change: a put marks its key, then the key it evicts
+    expect(drained(store)).toEqual(['written deleted', 'late', 'restored deleted', 'later']);
+    // a key deleted once, made again and gone again before the next drain: nothing more to write
+    store.put('b', 'written', st(6), 2); // evicts late (held: deleted)
+    store.put('b', 'x', st(7), 2); // evicts later (held: deleted)
+    store.put('b', 'y', st(8), 2); // evicts written (made since the drain: nothing)
+    expect(drained(store)).toEqual(['late deleted', 'x', 'later deleted', 'y']);
+    // replaying every drain gives the store's entries
+    const replayed = new BaselineStore();
+    replayed.apply(key('x'), encodeBaselineState(st(7)));
+    replayed.apply(key('y'), encodeBaselineState(st(8)));
+    expect([...replayed.entries()].map(([, k]) => k)).toEqual([...store.entries()].map(([, k]) => k));
   });
 
   it('keep LRU order when the most recent key recurs, is evicted, expired or restored (vs a model)', () => {

@@ -132,6 +132,8 @@ export class BaselineStore {
    * (no string building on the hot path). The number gives the order of last change
    * at drain time, so a change of a key already dirty is one in-place map update
    * rather than a delete and re-insert (which also churns the map's table).
+   * Negative: the key was made since the last drain, so the changelog does not hold
+   * it; gone again by the drain (evicted, expired), it needs no deletion.
    */
   private readonly dirty = new Map<string, Map<string, number>>();
   private seq = 0;
@@ -149,14 +151,15 @@ export class BaselineStore {
       this.perBaseline.set(baselineId, t);
     }
     const m = t.keys;
+    let made = false;
     // already the most recently changed key (one client's burst): it keeps its place, no delete and re-insert
     if (t.last === key) m.set(key, state);
     else {
-      m.delete(key);
+      made = !m.delete(key);
       m.set(key, state);
       t.last = key;
     }
-    this.mark(baselineId, t, key);
+    this.mark(baselineId, t, key, made);
     while (m.size > maxKeys) {
       const oldest = m.keys().next();
       if (oldest.done) break;
@@ -209,8 +212,9 @@ export class BaselineStore {
   drain(): { key: string; value: string | null }[] {
     const out: { key: string; value: string | null }[] = [];
     for (const [id, keys] of this.dirty)
-      for (const key of inChangeOrder(keys)) {
+      for (const [key, seq] of inChangeOrder(keys)) {
         const s = this.get(id, key);
+        if (s === undefined && seq < 0) continue; // made and gone between two drains: never written
         out.push({ key: baselineStateKey(id, key), value: s === undefined ? null : encodeBaselineState(s) });
       }
     this.dirty.clear();
@@ -249,7 +253,8 @@ export class BaselineStore {
     this.mark(baselineId, t, key);
   }
 
-  private mark(baselineId: string, t: KeyTable, key: string): void {
+  /** Marks `key` changed; `made`: the key did not exist before this change (see `dirty`). */
+  private mark(baselineId: string, t: KeyTable, key: string, made = false): void {
     let keys = t.dirty;
     if (!keys) {
       keys = this.dirty.get(baselineId);
@@ -259,16 +264,20 @@ export class BaselineStore {
       }
       t.dirty = keys;
     }
-    keys.set(key, ++this.seq);
+    const prev = keys.get(key);
+    // made since the last drain: when first marked so, and for as long as it stays dirty
+    const unwritten = prev === undefined ? made : prev < 0;
+    keys.set(key, unwritten ? -++this.seq : ++this.seq);
   }
 }
 
-/** The keys of a dirty map in order of last change (its entries are in order of first change). */
-function inChangeOrder(keys: Map<string, number>): string[] {
+/** The entries of a dirty map in order of last change (its entries are in order of first change). */
+function inChangeOrder(keys: Map<string, number>): [string, number][] {
   const entries = [...keys];
   let sorted = true;
   for (let i = 1; i < entries.length && sorted; i++)
-    if ((entries[i] as [string, number])[1] < (entries[i - 1] as [string, number])[1]) sorted = false;
-  if (!sorted) entries.sort((a, b) => a[1] - b[1]);
-  return entries.map((e) => e[0]);
+    if (Math.abs((entries[i] as [string, number])[1]) < Math.abs((entries[i - 1] as [string, number])[1]))
+      sorted = false;
+  if (!sorted) entries.sort((a, b) => Math.abs(a[1]) - Math.abs(b[1]));
+  return entries;
 }
