@@ -13,6 +13,7 @@
  * the order of last change, which is also the LRU order a restore must rebuild.
  */
 import { DockguardError } from '../errors';
+import { DirtyKeys } from '../state/dirty-keys';
 
 export interface FirstSeenState {
   k: 'f';
@@ -122,21 +123,13 @@ interface KeyTable {
   /** The most recently changed key (the map's last), while it is known. */
   last: string | undefined;
   /** This baseline's entry of the store's dirty map since the last drain (no lookup by id per change). */
-  dirty: Map<string, number> | undefined;
+  dirty: DirtyKeys<string> | undefined;
 }
 
 export class BaselineStore {
   private readonly perBaseline = new Map<string, KeyTable>();
-  /**
-   * baseline id → keys changed since the last drain → the change's sequence number
-   * (no string building on the hot path). The number gives the order of last change
-   * at drain time, so a change of a key already dirty is one in-place map update
-   * rather than a delete and re-insert (which also churns the map's table).
-   * Negative: the key was made since the last drain, so the changelog does not hold
-   * it; gone again by the drain (evicted, expired), it needs no deletion.
-   */
-  private readonly dirty = new Map<string, Map<string, number>>();
-  private seq = 0;
+  /** baseline id → its keys changed since the last drain (no string building on the hot path) */
+  private readonly dirty = new Map<string, DirtyKeys<string>>();
   readonly counters: BaselineCounters = { evictedKeys: 0, expiredKeys: 0, evictedValues: 0 };
 
   get(baselineId: string, key: string): BaselineState | undefined {
@@ -212,14 +205,13 @@ export class BaselineStore {
   drain(): { key: string; value: string | null }[] {
     const out: { key: string; value: string | null }[] = [];
     for (const [id, keys] of this.dirty)
-      for (const [key, seq] of inChangeOrder(keys)) {
+      for (const [key, held] of keys.take()) {
         const s = this.get(id, key);
-        if (s === undefined && seq < 0) continue; // made and gone between two drains: never written
-        out.push({ key: baselineStateKey(id, key), value: s === undefined ? null : encodeBaselineState(s) });
+        if (s !== undefined) out.push({ key: baselineStateKey(id, key), value: encodeBaselineState(s) });
+        else if (held) out.push({ key: baselineStateKey(id, key), value: null });
       }
     this.dirty.clear();
     for (const t of this.perBaseline.values()) t.dirty = undefined;
-    this.seq = 0;
     return out;
   }
 
@@ -253,31 +245,17 @@ export class BaselineStore {
     this.mark(baselineId, t, key);
   }
 
-  /** Marks `key` changed; `made`: the key did not exist before this change (see `dirty`). */
+  /** Marks `key` changed; `made`: the key did not exist before this change (DirtyKeys.mark). */
   private mark(baselineId: string, t: KeyTable, key: string, made = false): void {
     let keys = t.dirty;
     if (!keys) {
       keys = this.dirty.get(baselineId);
       if (!keys) {
-        keys = new Map<string, number>();
+        keys = new DirtyKeys<string>();
         this.dirty.set(baselineId, keys);
       }
       t.dirty = keys;
     }
-    const prev = keys.get(key);
-    // made since the last drain: when first marked so, and for as long as it stays dirty
-    const unwritten = prev === undefined ? made : prev < 0;
-    keys.set(key, unwritten ? -++this.seq : ++this.seq);
+    keys.mark(key, made);
   }
-}
-
-/** The entries of a dirty map in order of last change (its entries are in order of first change). */
-function inChangeOrder(keys: Map<string, number>): [string, number][] {
-  const entries = [...keys];
-  let sorted = true;
-  for (let i = 1; i < entries.length && sorted; i++)
-    if (Math.abs((entries[i] as [string, number])[1]) < Math.abs((entries[i - 1] as [string, number])[1]))
-      sorted = false;
-  if (!sorted) entries.sort((a, b) => Math.abs(a[1]) - Math.abs(b[1]));
-  return entries;
 }

@@ -19,6 +19,7 @@ import { gunzipSync, gzipSync } from 'zlib';
 import { BaselineStore } from '../baselines/baseline-state';
 import { DockguardError } from '../errors';
 import type { GroupState, StoredHit } from '../sigma/correlation';
+import { DirtyKeys } from './dirty-keys';
 import { TrackedCorrelationState } from './tracked-correlation-state';
 
 export interface EventRefInfo {
@@ -58,13 +59,8 @@ export class PartitionState {
   readonly baselines = new BaselineStore();
   readonly refs = new Map<number, EventRefInfo>();
   meta: PartitionMeta = { w: -Infinity, x: -Infinity, late: 0 };
-  private readonly dirtyRefs = new Map<number, true>();
-  /**
-   * References the changelog holds (drained as written, or read back), so that a
-   * reference made and forgotten between two drains, most of them, costs no
-   * record at all rather than a write it never had and a deletion.
-   */
-  private readonly persistedRefs = new Set<number>();
+  /** References changed since the last drain: one made and forgotten before the next, most of them, costs no record. */
+  private readonly dirtyRefs = new DirtyKeys<number>();
   private metaDirty = false;
   private liveRefs = 0;
 
@@ -91,9 +87,9 @@ export class PartitionState {
   }
 
   addRef(ref: number, info: EventRefInfo): void {
+    const made = !this.refs.has(ref);
     this.refs.set(ref, info);
-    this.dirtyRefs.delete(ref);
-    this.dirtyRefs.set(ref, true);
+    this.dirtyRefs.mark(ref, made);
     // forget the references no correlation window holds any more, in amortised O(1)
     if (this.refs.size > 2 * this.liveRefs + 1024) this.collectRefs();
   }
@@ -104,8 +100,7 @@ export class PartitionState {
     for (const ref of this.refs.keys())
       if (!live.has(ref)) {
         this.refs.delete(ref);
-        this.dirtyRefs.delete(ref);
-        this.dirtyRefs.set(ref, true);
+        this.dirtyRefs.mark(ref);
       }
     this.liveRefs = this.refs.size;
   }
@@ -115,14 +110,11 @@ export class PartitionState {
     const out: StateChange[] = [];
     for (const c of this.correlation.drain()) out.push({ key: `${p}/corr/${c.key}`, value: c.value });
     for (const c of this.baselines.drain()) out.push({ key: `${p}/base/${c.key}`, value: c.value });
-    for (const ref of this.dirtyRefs.keys()) {
+    for (const [ref, held] of this.dirtyRefs.take()) {
       const r = this.refs.get(ref);
-      if (r !== undefined) {
-        this.persistedRefs.add(ref);
-        out.push({ key: `${p}/ref/${ref}`, value: JSON.stringify(r) });
-      } else if (this.persistedRefs.delete(ref)) out.push({ key: `${p}/ref/${ref}`, value: null });
+      if (r !== undefined) out.push({ key: `${p}/ref/${ref}`, value: JSON.stringify(r) });
+      else if (held) out.push({ key: `${p}/ref/${ref}`, value: null });
     }
-    this.dirtyRefs.clear();
     if (this.metaDirty) out.push({ key: `${p}/meta/meta`, value: JSON.stringify(encodeMeta(this.meta)) });
     this.metaDirty = false;
     return out;
@@ -141,13 +133,9 @@ export class PartitionState {
       else if (kind === 'base') this.baselines.apply(rest, value);
       else if (kind === 'ref') {
         const ref = Number(rest);
-        if (value === null) {
-          this.refs.delete(ref);
-          this.persistedRefs.delete(ref);
-        } else {
-          this.refs.set(ref, parseRef(JSON.parse(value)));
-          this.persistedRefs.add(ref);
-        }
+        // restored, not dirty: a later change of it is of a key the changelog holds
+        if (value === null) this.refs.delete(ref);
+        else this.refs.set(ref, parseRef(JSON.parse(value)));
       } else if (kind === 'meta') {
         if (value !== null) this.meta = decodeMeta(JSON.parse(value));
       } else throw restoreError(`unknown state kind in changelog key ${key}`);
@@ -184,10 +172,7 @@ export class PartitionState {
       for (const [k, g] of o['corr'] as [string, GroupState][]) s.correlation.apply(k, g);
       for (const [k, v] of o['base'] as [string, string][]) s.baselines.apply(k, v);
       // whether a changelog holds them is not known: their deletions are written (a needless one is harmless)
-      for (const [ref, i, t] of o['refs'] as [number, string, number][]) {
-        s.refs.set(ref, parseRef({ i, t }));
-        s.persistedRefs.add(ref);
-      }
+      for (const [ref, i, t] of o['refs'] as [number, string, number][]) s.refs.set(ref, parseRef({ i, t }));
       s.meta = decodeMeta(o['meta']);
     } catch (e) {
       if (e instanceof DockguardError) throw e;

@@ -12,19 +12,13 @@ import {
   type GroupState,
 } from '../sigma/correlation';
 import { DockguardError } from '../errors';
+import { DirtyKeys } from './dirty-keys';
 
 export class TrackedCorrelationState implements CorrelationStateStore {
   private readonly entries = new Map<string, GroupState>();
-  /** key → sequence number of its last change: a re-change is an in-place update, drain sorts by it */
-  private readonly dirty = new Map<string, number>();
-  private seq = 0;
+  /** Keys changed since the last drain: a group made and gone between two drains, most matched ones, costs no record. */
+  private readonly dirty = new DirtyKeys<string>();
   private evicted = 0;
-  /**
-   * Keys the changelog holds (written by a drain, or read back by `apply`): a group
-   * made and gone between two drains, most matched ones, then costs no record at
-   * all rather than a deletion of something never written.
-   */
-  private readonly persisted = new Set<string>();
   /** Incremented on every set or delete: lets the caller see whether an event touched correlation state. */
   changes = 0;
 
@@ -42,9 +36,9 @@ export class TrackedCorrelationState implements CorrelationStateStore {
   }
 
   set(key: string, state: GroupState): void {
-    this.entries.delete(key);
+    const made = !this.entries.delete(key);
     this.entries.set(key, state);
-    this.mark(key);
+    this.mark(key, made);
     while (this.entries.size > this.maxKeys) {
       const oldest = this.entries.keys().next();
       if (oldest.done) break;
@@ -77,18 +71,11 @@ export class TrackedCorrelationState implements CorrelationStateStore {
   /** Keys changed since the last drain, in order of last change, with their JSON state, or null for one the changelog holds. */
   drain(): { key: string; value: string | null }[] {
     const out: { key: string; value: string | null }[] = [];
-    const changed = [...this.dirty];
-    // entries are in order of first change since the drain; a key changed again moved later
-    changed.sort((a, b) => a[1] - b[1]);
-    for (const [k] of changed) {
+    for (const [k, held] of this.dirty.take()) {
       const s = this.entries.get(k);
-      if (s !== undefined) {
-        this.persisted.add(k);
-        out.push({ key: k, value: JSON.stringify(s) });
-      } else if (this.persisted.delete(k)) out.push({ key: k, value: null });
+      if (s !== undefined) out.push({ key: k, value: JSON.stringify(s) });
+      else if (held) out.push({ key: k, value: null });
     }
-    this.dirty.clear();
-    this.seq = 0;
     return out;
   }
 
@@ -96,7 +83,6 @@ export class TrackedCorrelationState implements CorrelationStateStore {
   apply(key: string, value: string | null | GroupState): void {
     if (value === null) {
       this.entries.delete(key);
-      this.persisted.delete(key);
       return;
     }
     const s: unknown = typeof value === 'string' ? JSON.parse(value) : value;
@@ -108,12 +94,10 @@ export class TrackedCorrelationState implements CorrelationStateStore {
       });
     this.entries.delete(key);
     this.entries.set(key, s);
-    // from the changelog, or from a snapshot whose changelog may hold it too: its deletion is written
-    this.persisted.add(key);
   }
 
-  private mark(key: string): void {
+  private mark(key: string, made = false): void {
     this.changes++;
-    this.dirty.set(key, ++this.seq);
+    this.dirty.mark(key, made);
   }
 }
